@@ -1,0 +1,145 @@
+import zoneinfo
+from datetime import time
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+
+from .models import CareLink, User
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))
+    )
+    return [("UTC", "UTC"), *((name, name.replace("_", " ")) for name in names)]
+
+
+class TimezoneField(forms.ChoiceField):
+    def __init__(self, *, detect: bool = False, **kwargs):
+        # On new-account forms the browser's own zone is filled in (static/js/app.js).
+        attrs = {"data-detect-timezone": ""} if detect else {}
+        kwargs.setdefault("widget", forms.Select(attrs=attrs))
+        kwargs.setdefault("label", "Your time zone")
+        kwargs.setdefault("initial", settings.DEFAULT_USER_TIMEZONE)
+        kwargs.setdefault("help_text", "Dates and reminders follow this time zone.")
+        super().__init__(choices=timezone_choices, **kwargs)
+
+
+class ReminderTimeField(forms.TimeField):
+    widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Daily reminder time")
+        kwargs.setdefault("initial", time(20, 0))
+        kwargs.setdefault("help_text", "When a gentle nudge to log your day may arrive.")
+        super().__init__(**kwargs)
+
+
+class SignupDetailsForm(forms.Form):
+    """Extra fields on the public sign-up page (therapists create their own accounts)."""
+
+    first_name = forms.CharField(max_length=150, label="First name")
+    last_name = forms.CharField(max_length=150, label="Last name")
+    timezone = TimezoneField(detect=True)
+
+    def signup(self, request, user):
+        user.first_name = self.cleaned_data["first_name"]
+        user.last_name = self.cleaned_data["last_name"]
+        user.timezone = self.cleaned_data["timezone"]
+        user.role = User.Role.THERAPIST
+        user.save()
+
+
+class InvitePatientForm(forms.Form):
+    email = forms.EmailField(label="Patient's email address")
+    first_name = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Their first name (optional)",
+        help_text="Used to greet them in the invitation.",
+    )
+
+    def __init__(self, *args, therapist: User, **kwargs):
+        self.therapist = therapist
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if email == self.therapist.email:
+            raise forms.ValidationError("That is your own address.")
+        if (
+            CareLink.objects.active()
+            .filter(therapist=self.therapist, patient__email=email)
+            .exists()
+        ):
+            raise forms.ValidationError("This person is already one of your patients.")
+        return email
+
+
+class AcceptInvitationForm(forms.Form):
+    """A new patient's account, created from an invitation: the address is the one
+    the invitation went to, so it needs no separate verification."""
+
+    first_name = forms.CharField(max_length=150, label="First name")
+    last_name = forms.CharField(max_length=150, required=False, label="Last name (optional)")
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    timezone = TimezoneField(detect=True)
+    reminder_time = ReminderTimeField()
+
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords do not match.")
+        elif password1:
+            candidate = User(
+                email=self.email,
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+    def user_details(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "password": data["password1"],
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "timezone": data["timezone"],
+            "reminder_time": data["reminder_time"],
+        }
+
+
+class ProfileForm(forms.ModelForm):
+    timezone = TimezoneField()
+    reminder_time = ReminderTimeField()
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "timezone", "reminder_time"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_patient:
+            del self.fields["reminder_time"]

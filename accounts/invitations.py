@@ -1,0 +1,135 @@
+"""Invitations: how a patient comes into a therapist's care.
+
+A therapist invites an address; the email carries a link whose token is the
+invitation's id, signed and time-stamped with Django's signing module. The link
+works once (accepting stamps `accepted_at` with a conditional update, so two tabs
+racing cannot both use it) and expires after settings.INVITATION_MAX_AGE.
+"""
+
+import logging
+from smtplib import SMTPException
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from .emails import send_email
+from .models import CareLink, Invitation, User
+
+logger = logging.getLogger(__name__)
+
+TOKEN_SALT = "accounts.invitation"  # noqa: S105 (a signing namespace, not a secret)
+
+
+class InvitationError(Exception):
+    """Why a link cannot be used; `reason` picks the page the visitor sees."""
+
+    def __init__(self, reason: str, invitation: Invitation | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.invitation = invitation
+
+
+def make_token(invitation: Invitation) -> str:
+    return signing.dumps(invitation.pk, salt=TOKEN_SALT)
+
+
+def resolve(token: str) -> Invitation:
+    """The pending invitation a token stands for, or InvitationError."""
+    try:
+        pk = signing.loads(token, salt=TOKEN_SALT, max_age=settings.INVITATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise InvitationError("expired") from None
+    except signing.BadSignature:
+        raise InvitationError("invalid") from None
+    invitation = (
+        Invitation.objects.select_related("therapist").filter(pk=pk).first()
+        if isinstance(pk, int)
+        else None
+    )
+    if invitation is None:
+        raise InvitationError("invalid")
+    if invitation.revoked_at:
+        raise InvitationError("revoked", invitation)
+    if invitation.accepted_at:
+        raise InvitationError("used", invitation)
+    return invitation
+
+
+def send(invitation: Invitation, accept_url: str) -> bool:
+    """Email the link. Returns False (and logs) when the mail server refuses, so the
+    therapist can be told to try again; the invitation itself is kept."""
+    try:
+        send_email(
+            "invitation",
+            {
+                "therapist_name": invitation.therapist.display_name,
+                "first_name": invitation.first_name,
+                "accept_url": accept_url,
+                "expires_at": invitation.expires_at,
+            },
+            to=[invitation.email],
+        )
+    except (SMTPException, OSError):
+        logger.exception("Could not send invitation %s", invitation.pk)
+        return False
+    return True
+
+
+def accept_path(invitation: Invitation) -> str:
+    return reverse("accounts:accept_invitation", args=[make_token(invitation)])
+
+
+def invite(therapist: User, email: str, first_name: str = "") -> Invitation:
+    """A pending invitation from this therapist to this address, new or renewed."""
+    email = User.objects.normalize_email(email)
+    invitation = Invitation.objects.filter(
+        therapist=therapist, email=email, accepted_at=None, revoked_at=None
+    ).first()
+    if invitation:
+        invitation.sent_at = timezone.now()
+        invitation.first_name = first_name or invitation.first_name
+        invitation.save(update_fields=["sent_at", "first_name"])
+        return invitation
+    return Invitation.objects.create(therapist=therapist, email=email, first_name=first_name)
+
+
+@transaction.atomic
+def accept(invitation: Invitation, patient: User) -> CareLink:
+    """Bring the patient into the therapist's care; each invitation works once."""
+    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
+        accepted_at=timezone.now(), accepted_by=patient
+    )
+    if not claimed:
+        raise InvitationError("used", invitation)
+    link, created = CareLink.objects.get_or_create(therapist=invitation.therapist, patient=patient)
+    if not created and link.ended_at:
+        link.ended_at = None
+        link.started_at = timezone.now()
+        link.save(update_fields=["ended_at", "started_at"])
+    # Opening the emailed link proves the patient owns the address.
+    EmailAddress.objects.update_or_create(
+        user=patient,
+        email=patient.email,
+        defaults={"verified": True, "primary": True},
+    )
+    return link
+
+
+@transaction.atomic
+def accept_as_new_patient(invitation: Invitation, **details) -> User:
+    patient = User.objects.create_user(email=invitation.email, role=User.Role.PATIENT, **details)
+    accept(invitation, patient)
+    return patient
+
+
+def revoke(invitation: Invitation) -> bool:
+    """Withdraw a pending invitation; its link stops working at once."""
+    return bool(
+        Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+    )

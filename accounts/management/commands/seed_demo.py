@@ -1,0 +1,75 @@
+"""Demo people for trying the product locally. Refused unless DEBUG is on."""
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import CareLink, User
+
+DEMO_PASSWORD = "between-sessions-demo"  # noqa: S105 (printed on purpose; DEBUG only)
+
+DEMO_PEOPLE = [
+    ("therapist@demo.example", User.Role.THERAPIST, "Dana", "Reyes", "Europe/London"),
+    ("therapist2@demo.example", User.Role.THERAPIST, "Morgan", "Lee", "Europe/London"),
+    ("sam@demo.example", User.Role.PATIENT, "Sam", "Patel", "Europe/London"),
+    ("alex@demo.example", User.Role.PATIENT, "Alex", "Morgan", "America/New_York"),
+    ("manager@demo.example", User.Role.MANAGER, "Jo", "Carter", "Europe/London"),
+]
+
+# (therapist, patient) pairs: both demo patients see Dana; Morgan has no patients yet.
+DEMO_CARE = [
+    ("therapist@demo.example", "sam@demo.example"),
+    ("therapist@demo.example", "alex@demo.example"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo therapist, patients and practice manager (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already has users.",
+        )
+
+    def handle(self, *args, if_empty: bool = False, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo creates known passwords; it only runs with DEBUG on.")
+        if if_empty and User.objects.exists():
+            self.stdout.write("The database already has users; demo data left as it is.")
+            if User.objects.filter(email__in=[person[0] for person in DEMO_PEOPLE]).exists():
+                self.print_logins()
+            return
+        with transaction.atomic():
+            people = {details[0]: self.ensure_person(*details) for details in DEMO_PEOPLE}
+            for therapist_email, patient_email in DEMO_CARE:
+                CareLink.objects.get_or_create(
+                    therapist=people[therapist_email], patient=people[patient_email]
+                )
+        self.print_logins()
+
+    def ensure_person(self, email, role, first_name, last_name, zone) -> User:
+        user, created = User.objects.get_or_create(
+            email=email,
+            defaults={
+                "role": role,
+                "first_name": first_name,
+                "last_name": last_name,
+                "timezone": zone,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user
+
+    def print_logins(self):
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD})"))
+        for email, role, first_name, last_name, _zone in DEMO_PEOPLE:
+            label = User.Role(role).label
+            self.stdout.write(f"  {label:<17} {email:<26} {first_name} {last_name}")

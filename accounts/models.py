@@ -1,0 +1,187 @@
+import zoneinfo
+from datetime import time, timedelta
+
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("Choose a time zone from the list.", code="invalid_timezone")
+
+
+def default_timezone() -> str:
+    return settings.DEFAULT_USER_TIMEZONE
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def normalize_email(self, email):
+        return (email or "").strip().lower()
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractUser):
+    """A person who signs in with their email address.
+
+    The role decides what they see: patients keep a private journal, therapists see
+    what their own patients share, practice managers see escalations and aggregates.
+    """
+
+    class Role(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        THERAPIST = "therapist", "Therapist"
+        MANAGER = "manager", "Practice manager"
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+    timezone = models.CharField(
+        max_length=64, default=default_timezone, validators=[validate_timezone]
+    )
+    # Local time of day for the daily log nudge, in the user's own time zone.
+    reminder_time = models.TimeField(default=time(20, 0))
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            # Sign-in looks addresses up case-insensitively; two accounts must never
+            # differ only in letter case.
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.email = User.objects.normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == self.Role.PATIENT
+
+    @property
+    def is_therapist(self) -> bool:
+        return self.role == self.Role.THERAPIST
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+    @property
+    def is_clinical_staff(self) -> bool:
+        return self.role in (self.Role.THERAPIST, self.Role.MANAGER)
+
+
+class CareLinkQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class CareLink(models.Model):
+    """A therapist caring for a patient: the only path by which a therapist reaches
+    anything of a patient's, and only what the patient chose to share."""
+
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_links"
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="therapist_links"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CareLinkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Accepting a second invitation from the same therapist reuses the link.
+            models.UniqueConstraint(
+                fields=["therapist", "patient"], name="accounts_one_link_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(therapist=models.F("patient")),
+                name="accounts_link_not_to_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.therapist} → {self.patient}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class Invitation(models.Model):
+    """A therapist's invitation to a patient, sent by email as a signed link.
+
+    The link carries only the invitation's id, signed and time-stamped
+    (accounts/invitations.py); accepting stamps `accepted_at` exactly once.
+    """
+
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
+    )
+    email = models.EmailField()
+    first_name = models.CharField("patient's first name", max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_accepted",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        # The therapist's patient list shows pending invitations.
+        indexes = [
+            models.Index(fields=["therapist", "accepted_at"], name="accounts_invitation_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.email}"
+
+    @property
+    def expires_at(self):
+        return self.sent_at + timedelta(seconds=settings.INVITATION_MAX_AGE)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
