@@ -1,0 +1,245 @@
+import re
+from smtplib import SMTPException
+from unittest import mock
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import invitations
+from accounts.invitations import InvitationError
+from accounts.models import CareLink, Invitation, User
+from tests.factories import PASSWORD, InvitationFactory, UserFactory
+
+NEW_PATIENT = {
+    "first_name": "Robin",
+    "last_name": "Hart",
+    "password1": "quiet-river-morning-42",
+    "password2": "quiet-river-morning-42",
+    "timezone": "Europe/Berlin",
+    "reminder_time": "21:30",
+}
+
+
+def link_in(message) -> str:
+    return re.search(r"https?://\S+/invite/\S+/", message.body).group(0)
+
+
+def path_of(url: str) -> str:
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+@pytest.fixture
+def invitation(therapist):
+    return InvitationFactory(therapist=therapist, email="robin@example.com")
+
+
+def accept_url(invitation) -> str:
+    return invitations.accept_path(invitation)
+
+
+class TestInvitingAPatient:
+    def test_it_emails_a_single_use_link_without_health_content(self, client, therapist):
+        client.force_login(therapist)
+        response = client.post(
+            reverse("accounts:invite_patient"),
+            {"email": "Robin@Example.com", "first_name": "Robin"},
+        )
+        assert response.status_code == 302
+        invitation = Invitation.objects.get()
+        assert invitation.email == "robin@example.com"
+        assert invitation.therapist == therapist
+        [message] = mail.outbox
+        assert message.to == ["robin@example.com"]
+        assert "Dana Reyes invited you" in message.subject
+        assert "/invite/" in link_in(message)
+        html = message.alternatives[0][0]
+        assert link_in(message) in html
+        for word in ("mood", "journal entry", "diagnos", "symptom"):
+            assert word not in message.body.lower()
+
+    def test_inviting_the_same_address_again_renews_the_pending_invitation(self, client, therapist):
+        client.force_login(therapist)
+        for _ in range(2):
+            client.post(reverse("accounts:invite_patient"), {"email": "robin@example.com"})
+        assert Invitation.objects.count() == 1
+        assert len(mail.outbox) == 2
+
+    def test_a_bad_address_is_refused_with_a_message(self, client, therapist):
+        client.force_login(therapist)
+        response = client.post(reverse("accounts:invite_patient"), {"email": "not-an-email"})
+        assert response.status_code == 400
+        assert "Enter a valid email address." in response.content.decode()
+        assert not Invitation.objects.exists()
+        assert mail.outbox == []
+
+    def test_an_existing_patient_is_not_invited_twice(self, client, therapist, patient):
+        client.force_login(therapist)
+        response = client.post(reverse("accounts:invite_patient"), {"email": patient.email})
+        assert response.status_code == 400
+        assert "already one of your patients" in response.content.decode()
+
+    def test_when_mail_fails_the_invitation_is_kept_and_the_therapist_told(self, client, therapist):
+        client.force_login(therapist)
+        with mock.patch(
+            "django.core.mail.backends.locmem.EmailBackend.send_messages",
+            side_effect=SMTPException("refused"),
+        ):
+            response = client.post(
+                reverse("accounts:invite_patient"), {"email": "robin@example.com"}, follow=True
+            )
+        assert response.status_code == 200
+        assert "could not be sent just now" in response.content.decode()
+        assert Invitation.objects.filter(email="robin@example.com").exists()
+
+    def test_pending_invitations_can_be_sent_again_and_withdrawn(
+        self, client, therapist, invitation
+    ):
+        client.force_login(therapist)
+        client.post(reverse("accounts:resend_invitation", args=[invitation.pk]))
+        assert len(mail.outbox) == 1
+        client.post(reverse("accounts:revoke_invitation", args=[invitation.pk]))
+        invitation.refresh_from_db()
+        assert invitation.revoked_at is not None
+        response = client.get(link_in(mail.outbox[0]))
+        assert response.status_code == 410
+        assert "withdrawn" in response.content.decode()
+
+
+class TestAcceptingAsANewPatient:
+    def test_it_creates_a_verified_patient_in_the_therapists_care(
+        self, client, therapist, invitation
+    ):
+        form = client.get(accept_url(invitation))
+        assert form.status_code == 200
+        assert "robin@example.com" in form.content.decode()
+
+        response = client.post(accept_url(invitation), NEW_PATIENT)
+
+        assert response.status_code == 302
+        patient = User.objects.get(email="robin@example.com")
+        assert patient.role == User.Role.PATIENT
+        assert patient.timezone == "Europe/Berlin"
+        assert patient.reminder_time.strftime("%H:%M") == "21:30"
+        assert CareLink.objects.active().filter(therapist=therapist, patient=patient).exists()
+        assert EmailAddress.objects.get(user=patient).verified
+        invitation.refresh_from_db()
+        assert invitation.accepted_by == patient
+        # Signed in straight away, on their own start page.
+        home = client.get(reverse("home"), follow=True)
+        assert "Dana Reyes" in home.content.decode()
+
+    def test_the_link_works_only_once(self, client, invitation):
+        client.post(accept_url(invitation), NEW_PATIENT)
+        client.logout()
+        response = client.get(accept_url(invitation))
+        assert response.status_code == 410
+        assert "already been used" in response.content.decode()
+        assert User.objects.filter(email="robin@example.com").count() == 1
+
+    def test_an_expired_link_gets_a_clear_page(self, client, invitation, settings):
+        url = accept_url(invitation)
+        later = timezone.now() + timezone.timedelta(seconds=settings.INVITATION_MAX_AGE + 60)
+        with time_machine.travel(later):
+            response = client.get(url)
+            posted = client.post(url, NEW_PATIENT)
+        assert response.status_code == 410
+        assert "expired" in response.content.decode()
+        assert posted.status_code == 410
+        assert not User.objects.filter(email="robin@example.com").exists()
+
+    @pytest.mark.parametrize(
+        "token",
+        ["nonsense", "MQ:1abcde:tampered", invitations.make_token(Invitation(pk=999_999))],
+    )
+    def test_an_invalid_link_gets_a_clear_page(self, client, db, token):
+        response = client.get(reverse("accounts:accept_invitation", args=[token]))
+        assert response.status_code == 404
+        assert "recognise this link" in response.content.decode()
+
+    def test_a_signature_for_another_purpose_is_refused(self, client, invitation):
+        from django.core import signing
+
+        forged = signing.dumps(invitation.pk, salt="some.other.purpose")
+        response = client.get(reverse("accounts:accept_invitation", args=[forged]))
+        assert response.status_code == 404
+
+    def test_bad_input_is_shown_on_the_form_and_nothing_is_created(self, client, invitation):
+        bad = {**NEW_PATIENT, "password2": "something-else-entirely", "timezone": "Mars/Base"}
+        response = client.post(accept_url(invitation), bad)
+        assert response.status_code == 400
+        page = response.content.decode()
+        assert "The two passwords do not match." in page
+        assert "Select a valid choice." in page
+        assert not User.objects.filter(email="robin@example.com").exists()
+        invitation.refresh_from_db()
+        assert invitation.is_pending
+
+    def test_a_weak_password_is_refused(self, client, invitation):
+        weak = {**NEW_PATIENT, "password1": "password", "password2": "password"}
+        response = client.post(accept_url(invitation), weak)
+        assert response.status_code == 400
+        assert "too common" in response.content.decode()
+
+
+class TestAcceptingWithAnExistingAccount:
+    def test_a_signed_out_patient_is_asked_to_sign_in_then_confirms(self, client, therapist):
+        existing = UserFactory(email="robin@example.com")
+        invitation = InvitationFactory(therapist=therapist, email="robin@example.com")
+        url = accept_url(invitation)
+
+        response = client.get(url)
+        assert "Sign in to accept" in response.content.decode()
+
+        login = client.post(
+            f"{reverse('account_login')}?next={url}",
+            {"login": existing.email, "password": PASSWORD},
+        )
+        assert login.status_code == 302
+        assert login.url == url
+        assert "Accept invitation" in client.get(url).content.decode()
+        client.post(url)
+        assert CareLink.objects.filter(therapist=therapist, patient=existing).exists()
+
+    def test_a_different_signed_in_account_cannot_use_it(self, client, invitation, other_patient):
+        client.force_login(other_patient)
+        response = client.post(accept_url(invitation))
+        assert response.status_code == 403
+        assert not CareLink.objects.filter(patient=other_patient, therapist=invitation.therapist)
+
+    def test_a_therapist_cannot_become_a_patient_through_it(self, client, therapist):
+        colleague = UserFactory(therapist=True, email="robin@example.com")
+        invitation = InvitationFactory(therapist=therapist, email="robin@example.com")
+        client.force_login(colleague)
+        response = client.post(accept_url(invitation))
+        assert response.status_code == 403
+        assert not CareLink.objects.filter(patient=colleague).exists()
+
+    def test_an_ended_care_link_is_reopened(self, therapist, patient):
+        link = CareLink.objects.get(therapist=therapist, patient=patient)
+        link.ended_at = timezone.now()
+        link.save()
+        invitation = InvitationFactory(therapist=therapist, email=patient.email)
+        invitations.accept(invitation, patient)
+        link.refresh_from_db()
+        assert link.is_active
+
+
+def test_two_acceptances_racing_produce_one_link(therapist):
+    """GIVEN two tabs that both loaded a valid invitation
+    WHEN both accept
+    THEN the first wins and the second is told the link was used."""
+    patient = UserFactory(email="robin@example.com")
+    invitation = InvitationFactory(therapist=therapist, email="robin@example.com")
+    first, second = (
+        Invitation.objects.get(pk=invitation.pk),
+        Invitation.objects.get(pk=invitation.pk),
+    )
+    invitations.accept(first, patient)
+    with pytest.raises(InvitationError) as error:
+        invitations.accept(second, patient)
+    assert error.value.reason == "used"
+    assert CareLink.objects.filter(patient=patient).count() == 1

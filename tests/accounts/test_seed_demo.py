@@ -1,0 +1,59 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.management.commands.seed_demo import DEMO_PASSWORD
+from accounts.models import CareLink, User
+
+
+@pytest.fixture
+def debug_on(settings):
+    settings.DEBUG = True
+
+
+def run(*args) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_it_creates_the_demo_people_and_prints_their_logins(db, debug_on):
+    output = run()
+    assert "therapist@demo.example" in output
+    assert DEMO_PASSWORD in output
+    dana = User.objects.get(email="therapist@demo.example")
+    assert dana.is_therapist
+    assert dana.check_password(DEMO_PASSWORD)
+    assert set(
+        CareLink.objects.filter(therapist=dana).values_list("patient__email", flat=True)
+    ) == {"sam@demo.example", "alex@demo.example"}
+    assert not CareLink.objects.filter(therapist__email="therapist2@demo.example").exists()
+
+
+def test_it_is_idempotent(db, debug_on):
+    run()
+    counts = User.objects.count(), CareLink.objects.count()
+    run()
+    assert (User.objects.count(), CareLink.objects.count()) == counts
+
+
+def test_if_empty_leaves_a_used_database_alone(db, debug_on, patient):
+    output = run("--if-empty")
+    assert "left as it is" in output
+    assert not User.objects.filter(email__endswith="@demo.example").exists()
+
+
+def test_it_refuses_to_run_without_debug(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only runs with DEBUG on"):
+        run()
+    assert not User.objects.exists()
+
+
+def test_demo_people_can_sign_in(client, db, debug_on):
+    run()
+    response = client.post(
+        "/accounts/login/", {"login": "sam@demo.example", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302

@@ -1,0 +1,207 @@
+import re
+import time
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    SECRET_SESSION_KEY,
+    TOTP,
+    generate_totp_secret,
+    hotp_value,
+)
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+from tests.factories import PASSWORD, UserFactory
+
+
+def current_code(secret: str) -> str:
+    return f"{hotp_value(secret, int(time.time()) // 30):06d}"
+
+
+def sign_in(client, email, password=PASSWORD):
+    return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+def test_people_sign_in_with_their_email_in_any_letter_case(client, patient):
+    response = sign_in(client, patient.email.upper())
+    assert response.status_code == 302
+    assert client.get(reverse("home")).url == reverse("prep:patient_home")
+
+
+@pytest.mark.parametrize(
+    ("person", "start_page"),
+    [
+        ("patient", "prep:patient_home"),
+        ("therapist", "prep:therapist_dashboard"),
+        ("manager", "feedback:practice_home"),
+    ],
+)
+def test_each_role_lands_on_its_own_start_page(client, request, person, start_page):
+    client.force_login(request.getfixturevalue(person))
+    response = client.get(reverse("home"))
+    assert response.url == reverse(start_page)
+
+
+def test_a_wrong_password_is_refused_with_a_message(client, patient):
+    response = sign_in(client, patient.email, "wrong-password")
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_repeated_failures_are_rate_limited_even_with_the_right_password(client, patient):
+    for _ in range(5):
+        sign_in(client, patient.email, "wrong-password")
+    response = sign_in(client, patient.email)
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_sends_a_link_that_sets_a_new_password(client, patient):
+    client.post(reverse("account_reset_password"), {"email": patient.email})
+    [message] = mail.outbox
+    assert message.to == [patient.email]
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/key/\S+/)", message.body).group(1)
+    form = client.get(link, follow=True)
+    client.post(
+        form.redirect_chain[-1][0],
+        {"password1": "a-brand-new-passphrase-7", "password2": "a-brand-new-passphrase-7"},
+    )
+    assert sign_in(client, patient.email, "a-brand-new-passphrase-7").status_code == 302
+
+
+def test_public_sign_up_makes_a_therapist_who_must_verify_their_email(client, db):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new.therapist@example.com",
+            "password1": "quiet-river-morning-42",
+            "password2": "quiet-river-morning-42",
+            "first_name": "Kim",
+            "last_name": "Ode",
+            "timezone": "Europe/Paris",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new.therapist@example.com")
+    assert user.role == User.Role.THERAPIST
+    assert user.timezone == "Europe/Paris"
+    assert not EmailAddress.objects.get(user=user).verified
+    [message] = mail.outbox
+    assert "confirm" in message.body.lower()
+    # Not signed in until the address is confirmed.
+    assert client.get(reverse("prep:therapist_dashboard")).status_code == 302
+
+
+def test_sign_up_can_be_closed(client, db, settings):
+    settings.OPEN_SIGNUP = False
+    response = client.get(reverse("account_signup"))
+    assert "closed" in response.content.decode().lower()
+
+
+class TestStaffTwoFactor:
+    @pytest.fixture(autouse=True)
+    def _require(self, settings):
+        settings.REQUIRE_STAFF_MFA = True
+
+    @pytest.mark.parametrize("person", ["therapist", "manager"])
+    def test_staff_without_mfa_are_sent_to_set_it_up(self, client, request, person):
+        sign_in(client, request.getfixturevalue(person).email)
+        response = client.get(reverse("accounts:patient_list"))
+        assert response.status_code == 302
+        assert response.url == reverse("mfa_activate_totp")
+
+    def test_setting_up_totp_opens_the_therapists_pages(self, client, therapist):
+        sign_in(client, therapist.email)
+        # allauth asks for the password again before changing sign-in security.
+        reauth = client.get(reverse("mfa_activate_totp"))
+        assert reauth.url.startswith(reverse("account_reauthenticate"))
+        client.post(reauth.url, {"password": PASSWORD})
+        page = client.get(reverse("mfa_activate_totp"))
+        assert page.status_code == 200
+        secret = client.session[SECRET_SESSION_KEY]
+        client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+        assert Authenticator.objects.filter(user=therapist).exists()
+        assert client.get(reverse("accounts:patient_list")).status_code == 200
+
+    def test_patients_are_not_forced(self, client, patient):
+        client.force_login(patient)
+        assert client.get(reverse("prep:patient_home")).status_code == 200
+
+    def test_staff_with_totp_sign_in_with_a_code_and_get_through(self, client, therapist):
+        secret = generate_totp_secret()
+        TOTP.activate(therapist, secret)
+        response = sign_in(client, therapist.email)
+        assert response.url == reverse("mfa_authenticate")
+        client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+        assert client.get(reverse("accounts:patient_list")).status_code == 200
+
+    def test_mfa_can_be_required_off(self, client, therapist, settings):
+        settings.REQUIRE_STAFF_MFA = False
+        client.force_login(therapist)
+        assert client.get(reverse("accounts:patient_list")).status_code == 200
+
+
+def test_signed_in_pages_are_never_stored_by_the_browser(client, patient):
+    client.force_login(patient)
+    response = client.get(reverse("prep:patient_home"))
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_times_are_shown_in_the_viewers_own_time_zone(client, therapist):
+    from datetime import UTC, datetime
+
+    from tests.factories import InvitationFactory
+
+    InvitationFactory(therapist=therapist, sent_at=datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
+    therapist.timezone = "Asia/Tokyo"
+    therapist.save()
+    client.force_login(therapist)
+    with time_machine.travel(datetime(2026, 7, 1, 13, 0, tzinfo=UTC)):
+        page = client.get(reverse("accounts:patient_list")).content.decode()
+    assert "sent 1 Jul, 21:00" in page
+
+
+def test_settings_save_time_zone_and_reminder_time(client, patient):
+    client.force_login(patient)
+    response = client.post(
+        reverse("accounts:profile"),
+        {
+            "first_name": "Sam",
+            "last_name": "Patel",
+            "timezone": "America/Chicago",
+            "reminder_time": "07:15",
+        },
+    )
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.timezone == "America/Chicago"
+    assert patient.reminder_time.strftime("%H:%M") == "07:15"
+
+
+def test_settings_refuse_an_unknown_time_zone(client, patient):
+    client.force_login(patient)
+    response = client.post(
+        reverse("accounts:profile"),
+        {"first_name": "Sam", "timezone": "Nowhere/Special", "reminder_time": "25:00"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Select a valid choice." in page
+    assert "Enter a valid time." in page
+    patient.refresh_from_db()
+    assert patient.timezone == "Europe/London"
+
+
+def test_email_addresses_are_unique_regardless_of_case(db):
+    from django.db import IntegrityError, transaction
+
+    UserFactory(email="same@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="SAME@example.com")

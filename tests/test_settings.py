@@ -1,0 +1,111 @@
+"""Settings come from the environment; production refuses to start without its
+secrets. Each case loads the settings module in a fresh interpreter."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "care.example.org",
+}
+
+
+def load_settings(env: dict, *names: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    code = (
+        "import json, config.settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {list(names)!r}}}, default=str))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DEBUG": "true", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def values(env: dict, *names: str) -> dict:
+    result = load_settings(env, *names)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_its_secrets(missing):
+    env = {**PRODUCTION, missing: ""}
+    result = load_settings(env, "DEBUG")
+    assert result.returncode != 0
+    assert f"{missing} must be set when DEBUG is off" in result.stderr
+
+
+def test_a_secret_can_come_from_a_file(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("from-a-docker-secret\n")
+    env = {**PRODUCTION, "SECRET_KEY": "", "SECRET_KEY_FILE": str(secret_file)}
+    assert values(env, "SECRET_KEY") == {"SECRET_KEY": "from-a-docker-secret"}
+
+
+def test_development_defaults_need_no_services():
+    found = values({}, "DATABASES", "CELERY_BROKER_URL", "CACHES", "EMAIL_BACKEND")
+    assert found["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert found["CELERY_BROKER_URL"] == "filesystem://"
+    assert found["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
+    assert found["EMAIL_BACKEND"].endswith("console.EmailBackend")
+
+
+def test_services_come_from_urls():
+    found = values(
+        {
+            "DATABASE_URL": "postgres://app:pw@db.internal:5432/care",
+            "REDIS_URL": "redis://redis.internal:6379/0",
+            "EMAIL_URL": "smtp+tls://mailer:pw@smtp.internal:587",
+        },
+        "DATABASES",
+        "CELERY_BROKER_URL",
+        "CACHES",
+        "EMAIL_BACKEND",
+        "EMAIL_HOST",
+        "EMAIL_USE_TLS",
+    )
+    db = found["DATABASES"]["default"]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["NAME"]) == ("db.internal", "care")
+    assert found["CELERY_BROKER_URL"] == "redis://redis.internal:6379/0"
+    # Rate limits and MFA replay protection must be shared by every process.
+    assert found["CACHES"]["default"]["BACKEND"].endswith("RedisCache")
+    assert found["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
+    assert (found["EMAIL_HOST"], found["EMAIL_USE_TLS"]) == ("smtp.internal", True)
+
+
+def test_staff_mfa_is_required_by_default_in_production():
+    assert values(PRODUCTION, "REQUIRE_STAFF_MFA") == {"REQUIRE_STAFF_MFA": True}
+    assert values({}, "REQUIRE_STAFF_MFA") == {"REQUIRE_STAFF_MFA": False}
+
+
+def test_a_nonsense_boolean_is_refused():
+    result = load_settings({"DEBUG": "perhaps"}, "DEBUG")
+    assert result.returncode != 0
+
+
+def test_deploy_checks_pass_under_production_settings():
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env={**clean, **PRODUCTION},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
