@@ -1,9 +1,12 @@
 """Browser journeys: Debian's Chromium, driven by Playwright, against live_server."""
 
 import os
+import threading
+import weakref
 from pathlib import Path
 
 import pytest
+from django.db.backends.signals import connection_created
 
 from tests.conftest import require_service
 
@@ -21,6 +24,24 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connections_of_every_context(django_db_setup):
+    """Playwright's sync API switches greenlets, and Django keeps one connection per
+    context, so the suite ends with connections that the test database's teardown
+    cannot see. Close every one this thread opened before that teardown runs."""
+    opened = weakref.WeakSet()
+
+    def remember(sender, connection, **kwargs):
+        opened.add(connection)
+
+    connection_created.connect(remember, weak=False)
+    yield
+    connection_created.disconnect(remember)
+    for wrapper in list(opened):
+        if wrapper._thread_ident == threading.get_ident():
+            wrapper.close()
 
 
 @pytest.fixture(scope="session")
