@@ -11,7 +11,7 @@ def sign_in(page: Page, base_url: str, email: str) -> None:
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
 
 
 def open_menu_item(page: Page, name: str) -> None:
