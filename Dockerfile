@@ -15,6 +15,7 @@ RUN pip install .
 
 COPY . .
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+    FIELD_ENCRYPTION_KEYS=ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItcHJvZCE= \
     python manage.py collectstatic --no-input -v0 \
  && mkdir -p var && chown -R app:app var
 

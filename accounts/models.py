@@ -80,6 +80,14 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
     @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def today(self):
+        """Today's date where this person is."""
+        return timezone.localdate(timezone=self.zone)
+
+    @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
 

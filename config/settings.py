@@ -36,6 +36,18 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 
+# Free text a person writes is encrypted with these Fernet keys (accounts/crypto.py):
+# comma-separated, the first encrypts, all decrypt. Independent of SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = [
+    key.strip() for key in env_secret("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()
+]
+if DEBUG:
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
+        "ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItcHJvZCE="
+    ]
+elif not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off.")
+
 SITE_NAME = "Between Sessions"
 # Used to build absolute links in emails (invitations, reminders).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -143,7 +155,13 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The whole periodic schedule, one entry per job, each with an expiry so a backlog
 # after downtime does not run stale copies. Later features add their jobs here.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "send-pending-safety-alerts": {
+        "task": "journal.tasks.send_pending_safety_alerts",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
 
 # Email: printed to the console in development, SMTP (or any backend) from EMAIL_URL.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -187,11 +205,35 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 # Therapists and practice managers must turn on two-factor sign-in before they can
 # see anything; on by default whenever DEBUG is off.
 REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=not DEBUG)
+
+# Shown at once to a patient who reports thoughts of self-harm. Set CRISIS_RESOURCES
+# to a JSON list of {"name", "contact", "detail"} for the deployment's country.
+CRISIS_RESOURCES = env.json(
+    "CRISIS_RESOURCES",
+    default=[
+        {
+            "name": "Emergency services",
+            "contact": "Call your local emergency number: 999 (UK), 112 (EU), 911 (US)",
+            "detail": "If you might act on these thoughts, or are in danger now.",
+        },
+        {
+            "name": "Samaritans (UK and Ireland)",
+            "contact": "Call 116 123, free, any time",
+            "detail": "Someone to talk to, day or night.",
+        },
+        {
+            "name": "988 Suicide & Crisis Lifeline (US)",
+            "contact": "Call or text 988",
+            "detail": "Free and confidential, 24 hours a day.",
+        },
+    ],
+)
 
 # Invitations a therapist sends are valid this long (seconds).
 INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)

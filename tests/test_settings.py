@@ -15,6 +15,7 @@ PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "care.example.org",
+    "FIELD_ENCRYPTION_KEYS": "ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItcHJvZCE=",
 }
 
 
@@ -47,7 +48,7 @@ def values(env: dict, *names: str) -> dict:
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS"])
 def test_production_refuses_to_start_without_its_secrets(missing):
     env = {**PRODUCTION, missing: ""}
     result = load_settings(env, "DEBUG")

@@ -1,0 +1,80 @@
+"""The daily log's rules: which days may be logged, the symptoms a patient rates,
+and saving an entry with its ratings in one step."""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Max, Q
+
+from . import safety
+from .models import DailyEntry, Symptom, SymptomRating
+
+# Missed days are normal: the last week can be filled in, the future cannot.
+BACKFILL_DAYS = 7
+
+STARTER_SYMPTOMS = [
+    "Low mood",
+    "Worry",
+    "Poor sleep",
+    "Tiredness",
+    "Irritability",
+    "Trouble concentrating",
+]
+
+
+def loggable_days(patient) -> tuple[date, date]:
+    today = patient.today()
+    return today - timedelta(days=BACKFILL_DAYS), today
+
+
+def can_log(patient, day: date) -> bool:
+    first, last = loggable_days(patient)
+    return first <= day <= last
+
+
+def ensure_starter_symptoms(patient) -> None:
+    """A new patient starts with a short common list they can edit."""
+    if not Symptom.objects.filter(patient=patient).exists():
+        Symptom.objects.bulk_create(
+            Symptom(patient=patient, name=name) for name in STARTER_SYMPTOMS
+        )
+
+
+def symptoms_for_log(patient):
+    """Active symptoms, the ones felt most recently first, so a returning patient
+    finds theirs at the top."""
+    return (
+        Symptom.objects.active()
+        .filter(patient=patient)
+        .annotate(last_felt=Max("ratings__entry__day", filter=Q(ratings__severity__gt=0)))
+        .order_by("-last_felt", "name")
+    )
+
+
+@transaction.atomic
+def save_entry(entry: DailyEntry, severities: dict[int, int]) -> DailyEntry:
+    """Save the entry and one rating per listed symptom; raise a safety alert when
+    the patient reports thoughts of self-harm."""
+    entry.save()
+    existing = {r.symptom_id: r for r in SymptomRating.objects.filter(entry=entry)}
+    changed, new = [], []
+    for symptom_id, severity in severities.items():
+        rating = existing.get(symptom_id)
+        if rating is None:
+            new.append(SymptomRating(entry=entry, symptom_id=symptom_id, severity=severity))
+        elif rating.severity != severity:
+            rating.severity = severity
+            changed.append(rating)
+    SymptomRating.objects.bulk_create(new)
+    SymptomRating.objects.bulk_update(changed, ["severity"])
+    safety.raise_for_entry(entry)
+    return entry
+
+
+def previous_entry(patient, before: date) -> DailyEntry | None:
+    return (
+        DailyEntry.objects.filter(patient=patient, day__lt=before)
+        .only("sleep_hours", "day")
+        .order_by("-day")
+        .first()
+    )

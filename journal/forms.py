@@ -1,0 +1,167 @@
+from decimal import Decimal
+
+from django import forms
+
+from .measures import DIFFICULTY, DIFFICULTY_QUESTION, FREQUENCY, Questionnaire
+from .models import SEVERITY_CHOICES, DailyEntry, MeasurePlan, ParkedTopic, Symptom
+
+
+class ScaleWidget(forms.NumberInput):
+    """A 0–10 slider with words at both ends (templates/journal/widgets/scale.html)."""
+
+    input_type = "range"
+    template_name = "journal/widgets/scale.html"
+
+    def __init__(self, low: str, high: str):
+        super().__init__(attrs={"min": 0, "max": 10, "step": 1, "class": "form-range"})
+        self.low, self.high = low, high
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"].update(low=self.low, high=self.high)
+        return context
+
+
+def scale(label: str, low: str, high: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=10,
+        widget=ScaleWidget(low, high),
+        error_messages={"required": "Choose a value from 0 to 10."},
+    )
+
+
+class DailyEntryForm(forms.ModelForm):
+    mood = scale("Mood", "Very low", "Very good")
+    anxiety = scale("Anxiety", "Calm", "Very anxious")
+    energy = scale("Energy", "Exhausted", "Full of energy")
+    sleep_hours = forms.DecimalField(
+        label="Hours slept",
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(24),
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+    homework_done = forms.TypedChoiceField(
+        label="Did you do your homework today?",
+        required=False,
+        choices=[("", "No homework today"), ("yes", "Yes"), ("no", "Not today")],
+        coerce=lambda value: {"yes": True, "no": False}.get(value),
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    thoughts = forms.CharField(
+        label="Thoughts (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Private. Encrypted, and shared only if you include it in a summary.",
+    )
+    discuss_next_session = forms.BooleanField(label="Bring this up next session", required=False)
+    self_harm_thoughts = forms.BooleanField(
+        label="I’ve had thoughts of harming myself", required=False
+    )
+
+    class Meta:
+        model = DailyEntry
+        fields = [
+            "mood",
+            "anxiety",
+            "energy",
+            "sleep_hours",
+            "homework_done",
+            "thoughts",
+            "discuss_next_session",
+            "self_harm_thoughts",
+        ]
+
+    def __init__(self, *args, symptoms, ratings: dict[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.homework_done is not None:
+            self.initial["homework_done"] = "yes" if self.instance.homework_done else "no"
+        self.symptoms = list(symptoms)
+        for symptom in self.symptoms:
+            self.fields[self.symptom_field(symptom)] = forms.TypedChoiceField(
+                label=symptom.name,
+                choices=SEVERITY_CHOICES,
+                coerce=int,
+                initial=ratings.get(symptom.pk, 0),
+                widget=forms.RadioSelect,
+            )
+
+    @staticmethod
+    def symptom_field(symptom: Symptom) -> str:
+        return f"symptom_{symptom.pk}"
+
+    def symptom_fields(self):
+        return [self[self.symptom_field(symptom)] for symptom in self.symptoms]
+
+    def severities(self) -> dict[int, int]:
+        return {s.pk: self.cleaned_data[self.symptom_field(s)] for s in self.symptoms}
+
+
+class SymptomForm(forms.ModelForm):
+    class Meta:
+        model = Symptom
+        fields = ["name"]
+        labels = {"name": "Symptom"}
+
+    def __init__(self, *args, patient, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        clash = Symptom.objects.active().filter(patient=self.patient, name__iexact=name)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("You already track a symptom with this name.")
+        return name
+
+
+class ParkedTopicForm(forms.ModelForm):
+    title = forms.CharField(
+        label="A few words for it",
+        max_length=200,
+        help_text="Only a title. You decide later whether your therapist sees it.",
+    )
+
+    class Meta:
+        model = ParkedTopic
+        fields = ["title", "show_title_in_summary"]
+        labels = {"show_title_in_summary": "My therapist may see this title in my summary"}
+
+
+class MeasureForm(forms.Form):
+    def __init__(self, *args, questionnaire: Questionnaire, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questionnaire = questionnaire
+        for number, item in enumerate(questionnaire.items, start=1):
+            self.fields[f"item_{number}"] = forms.TypedChoiceField(
+                label=f"{number}. {item}",
+                choices=FREQUENCY,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Please answer this question."},
+            )
+        self.fields["difficulty"] = forms.TypedChoiceField(
+            label=DIFFICULTY_QUESTION,
+            choices=DIFFICULTY,
+            coerce=int,
+            required=False,
+            empty_value=None,
+            widget=forms.RadioSelect,
+        )
+
+    def answers(self) -> list[int]:
+        return [self.cleaned_data[f"item_{n}"] for n in range(1, len(self.questionnaire.items) + 1)]
+
+
+class MeasurePlanForm(forms.ModelForm):
+    class Meta:
+        model = MeasurePlan
+        fields = ["interval_days"]
+        labels = {"interval_days": "Ask for PHQ-9 and GAD-7 every (days)"}

@@ -1,0 +1,109 @@
+"""A patient's history for the calendar and trend pages. Each function costs a fixed
+number of queries, however many days are logged."""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Avg
+
+from . import charts
+from .models import DailyEntry, SymptomRating
+
+TREND_WEEKS = (2, 4, 12)
+SCALE_COLOURS = {"mood": "#2f6f73", "anxiety": "#c4512f", "energy": "#d19a2a", "sleep": "#5467a8"}
+
+
+def mood_level(mood: int) -> int:
+    """Five colour steps for the calendar, 0 (lowest) to 4 (best)."""
+    return min(mood // 2, 4) if mood < 10 else 4
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    in_month: bool
+    mood: int | None
+    loggable: bool
+
+    @property
+    def level(self) -> int | None:
+        return None if self.mood is None else mood_level(self.mood)
+
+
+def month_calendar(patient, year: int, month: int, loggable: tuple[date, date]):
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    moods = dict(
+        DailyEntry.objects.filter(
+            patient=patient, day__range=(weeks[0][0], weeks[-1][-1])
+        ).values_list("day", "mood")
+    )
+    first, last = loggable
+    return [
+        [CalendarDay(day, day.month == month, moods.get(day), first <= day <= last) for day in week]
+        for week in weeks
+    ]
+
+
+@dataclass
+class Trends:
+    start: date
+    end: date
+    days: list[date]
+    rows: list[dict]
+    scales_chart: str
+    sleep_chart: str
+    heat_map: str
+    symptom_rows: list[tuple[str, dict[date, int]]]
+    averages: dict
+
+
+def trends(patient, weeks: int) -> Trends:
+    end = patient.today()
+    start = end - timedelta(days=weeks * 7 - 1)
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    entries = DailyEntry.objects.filter(patient=patient, day__range=(start, end))
+    by_day = {
+        row["day"]: row for row in entries.values("day", "mood", "anxiety", "energy", "sleep_hours")
+    }
+    averages = entries.aggregate(
+        mood=Avg("mood"), anxiety=Avg("anxiety"), energy=Avg("energy"), sleep=Avg("sleep_hours")
+    )
+
+    def series(name, field, colour):
+        return charts.Series(
+            name, colour, [(day, (by_day.get(day) or {}).get(field)) for day in days]
+        )
+
+    scales_chart = charts.line_chart(
+        "scales",
+        f"Mood, anxiety and energy, last {weeks} weeks (0 to 10)",
+        [
+            series("Mood", "mood", SCALE_COLOURS["mood"]),
+            series("Anxiety", "anxiety", SCALE_COLOURS["anxiety"]),
+            series("Energy", "energy", SCALE_COLOURS["energy"]),
+        ],
+        start,
+        end,
+        10,
+    )
+    sleep_chart = charts.line_chart(
+        "sleep",
+        f"Hours slept, last {weeks} weeks",
+        [series("Sleep", "sleep_hours", SCALE_COLOURS["sleep"])],
+        start,
+        end,
+        12,
+    )
+
+    symptoms: dict[str, dict[date, int]] = {}
+    for name, day, severity in (
+        SymptomRating.objects.filter(entry__patient=patient, entry__day__range=(start, end))
+        .order_by("symptom__name")
+        .values_list("symptom__name", "entry__day", "severity")
+    ):
+        symptoms.setdefault(name, {})[day] = severity
+    symptom_rows = list(symptoms.items())
+    heat = charts.heat_map("symptoms", f"Symptom severity, last {weeks} weeks", symptom_rows, days)
+    rows = [by_day[day] for day in reversed(days) if day in by_day]
+    return Trends(start, end, days, rows, scales_chart, sleep_chart, heat, symptom_rows, averages)

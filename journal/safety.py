@@ -1,0 +1,97 @@
+"""The safety path: a patient who reports thoughts of self-harm sees crisis resources
+at once, and each of their therapists is flagged in the app and emailed "please check
+in". The email carries no content. The app never claims to watch entries live.
+
+One alert per event: per daily entry (however often it is saved) and per PHQ-9
+response; the one-to-one columns on SafetyAlert enforce it in the database.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.access import therapists_of
+from accounts.emails import build_email
+
+from .models import DailyEntry, MeasureResponse, SafetyAlert
+
+logger = logging.getLogger(__name__)
+
+
+def raise_for_entry(entry: DailyEntry) -> SafetyAlert | None:
+    if not entry.self_harm_thoughts:
+        return None
+    alert, created = SafetyAlert.objects.get_or_create(
+        entry=entry, defaults={"patient": entry.patient, "source": SafetyAlert.Source.DAILY_LOG}
+    )
+    if created:
+        _notify_after_commit(alert)
+    return alert
+
+
+def raise_for_measure(response: MeasureResponse) -> SafetyAlert:
+    alert, created = SafetyAlert.objects.get_or_create(
+        measure=response, defaults={"patient": response.patient, "source": SafetyAlert.Source.PHQ9}
+    )
+    if created:
+        _notify_after_commit(alert)
+    return alert
+
+
+def _notify_after_commit(alert: SafetyAlert) -> None:
+    from .tasks import notify_safety_alert
+
+    def enqueue():
+        try:
+            notify_safety_alert.delay(alert.pk)
+        except Exception:
+            # The broker is down: the unsent alert stays in its table and the
+            # per-minute sweep sends it once the broker is back.
+            logger.exception("Could not enqueue safety alert %s", alert.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def send_alert_email(alert_id: int) -> bool:
+    """Claim and send one alert's email; True when this call sent it.
+
+    The claim is a conditional update, so two workers never both send it; a failed
+    send releases the claim for a retry.
+    """
+    claimed = SafetyAlert.objects.filter(pk=alert_id, notified_at=None).update(
+        notified_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    alert = SafetyAlert.objects.select_related("patient").get(pk=alert_id)
+    recipients = [therapist.email for therapist in therapists_of(alert.patient)]
+    if not recipients:
+        return True
+    try:
+        build_email(
+            "safety_alert",
+            {"site_url": settings.SITE_URL},
+            to=recipients,
+        ).send()
+    except Exception:
+        SafetyAlert.objects.filter(pk=alert_id).update(notified_at=None)
+        raise
+    return True
+
+
+def crisis_resources() -> list[dict]:
+    return settings.CRISIS_RESOURCES
+
+
+def open_alerts_for(therapist):
+    return (
+        SafetyAlert.objects.filter(
+            acknowledged_at=None,
+            patient__therapist_links__therapist=therapist,
+            patient__therapist_links__ended_at=None,
+        )
+        .select_related("patient")
+        .order_by("-created_at")
+    )

@@ -1,0 +1,324 @@
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import get_patient_for_therapist, patient_required, therapist_required
+
+from . import entries, history, measures, safety
+from .forms import DailyEntryForm, MeasureForm, MeasurePlanForm, ParkedTopicForm, SymptomForm
+from .models import DailyEntry, MeasurePlan, MeasureResponse, ParkedTopic, SafetyAlert, Symptom
+
+
+@patient_required
+def today(request):
+    return redirect("journal:entry", day=request.user.today())
+
+
+@patient_required
+def entry(request, day: date):
+    patient = request.user
+    if not entries.can_log(patient, day):
+        raise Http404("Only the last week can be logged.")
+    entries.ensure_starter_symptoms(patient)
+    instance = DailyEntry.objects.filter(patient=patient, day=day).first()
+    is_new = instance is None
+    if is_new:
+        previous = entries.previous_entry(patient, day)
+        instance = DailyEntry(
+            patient=patient,
+            day=day,
+            mood=5,
+            anxiety=5,
+            energy=5,
+            sleep_hours=previous.sleep_hours if previous and previous.sleep_hours else 7,
+        )
+    ratings = {} if is_new else dict(instance.ratings.values_list("symptom_id", "severity"))
+    form = DailyEntryForm(
+        request.POST or None,
+        instance=instance,
+        symptoms=entries.symptoms_for_log(patient),
+        ratings=ratings,
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            saved = entries.save_entry(form.save(commit=False), form.severities())
+            if saved.self_harm_thoughts:
+                return redirect("journal:support")
+            messages.success(request, f"Saved your log for {_day_name(patient, day)}.")
+            return redirect("prep:patient_home")
+        status = 400
+    else:
+        status = 200
+    first, last = entries.loggable_days(patient)
+    return render(
+        request,
+        "journal/entry.html",
+        {
+            "form": form,
+            "day": day,
+            "day_name": _day_name(patient, day),
+            "is_new": is_new,
+            "earlier_days": _earlier_days(first, last),
+        },
+        status=status,
+    )
+
+
+def _day_name(patient, day: date) -> str:
+    delta = (patient.today() - day).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "yesterday"
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def _earlier_days(first: date, last: date) -> list[date]:
+    return [date.fromordinal(n) for n in range(last.toordinal(), first.toordinal() - 1, -1)]
+
+
+@patient_required
+def support(request):
+    return render(request, "journal/support.html", {"resources": safety.crisis_resources()})
+
+
+@patient_required
+def symptoms(request):
+    patient = request.user
+    entries.ensure_starter_symptoms(patient)
+    form = SymptomForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        symptom = form.save(commit=False)
+        symptom.patient = patient
+        symptom.save()
+        messages.success(request, f"Added “{symptom.name}”.")
+        return redirect("journal:symptoms")
+    return render(
+        request,
+        "journal/symptoms.html",
+        {
+            "form": form,
+            "active": Symptom.objects.active().filter(patient=patient),
+            "retired": Symptom.objects.filter(patient=patient, retired_at__isnull=False),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _own_symptom(request, symptom_id: int) -> Symptom:
+    return get_object_or_404(Symptom, pk=symptom_id, patient=request.user)
+
+
+@require_POST
+@patient_required
+def rename_symptom(request, symptom_id: int):
+    symptom = _own_symptom(request, symptom_id)
+    form = SymptomForm(request.POST, instance=symptom, patient=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Renamed. Past ratings keep their history.")
+    else:
+        messages.error(request, " ".join(form.errors.get("name", ["That name can’t be used."])))
+    return redirect("journal:symptoms")
+
+
+@require_POST
+@patient_required
+def retire_symptom(request, symptom_id: int):
+    symptom = _own_symptom(request, symptom_id)
+    symptom.retired_at = symptom.retired_at or timezone.now()
+    symptom.save(update_fields=["retired_at"])
+    messages.success(request, f"“{symptom.name}” is off your daily list; its history stays.")
+    return redirect("journal:symptoms")
+
+
+@require_POST
+@patient_required
+def restore_symptom(request, symptom_id: int):
+    symptom = _own_symptom(request, symptom_id)
+    if Symptom.objects.active().filter(patient=request.user, name__iexact=symptom.name).exists():
+        messages.error(request, f"You already track “{symptom.name}”.")
+    else:
+        symptom.retired_at = None
+        symptom.save(update_fields=["retired_at"])
+        messages.success(request, f"“{symptom.name}” is back on your daily list.")
+    return redirect("journal:symptoms")
+
+
+@patient_required
+def parked_topics(request):
+    form = ParkedTopicForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        topic = form.save(commit=False)
+        topic.patient = request.user
+        topic.save()
+        messages.success(request, "Parked. It stays here until you are ready.")
+        return redirect("journal:parked_topics")
+    return render(
+        request,
+        "journal/parked_topics.html",
+        {"form": form, "topics": ParkedTopic.objects.filter(patient=request.user)},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@patient_required
+def parked_topic_visibility(request, topic_id: int):
+    topic = get_object_or_404(ParkedTopic, pk=topic_id, patient=request.user)
+    topic.show_title_in_summary = request.POST.get("show") == "1"
+    topic.save(update_fields=["show_title_in_summary"])
+    return redirect("journal:parked_topics")
+
+
+@require_POST
+@patient_required
+def delete_parked_topic(request, topic_id: int):
+    get_object_or_404(ParkedTopic, pk=topic_id, patient=request.user).delete()
+    messages.success(request, "Removed.")
+    return redirect("journal:parked_topics")
+
+
+@patient_required
+def calendar_view(request):
+    patient = request.user
+    today_local = patient.today()
+    try:
+        year, month = (int(part) for part in request.GET.get("month", "").split("-"))
+        shown = date(year, month, 1)
+    except ValueError:
+        shown = today_local.replace(day=1)
+    previous = (shown.replace(day=1) - timedelta(days=1)).replace(day=1)
+    following = (shown.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return render(
+        request,
+        "journal/calendar.html",
+        {
+            "weeks": history.month_calendar(
+                patient, shown.year, shown.month, entries.loggable_days(patient)
+            ),
+            "shown": shown,
+            "previous": previous,
+            "following": following if following <= today_local else None,
+            "today": today_local,
+        },
+    )
+
+
+@patient_required
+def trends(request):
+    try:
+        weeks = int(request.GET.get("weeks", 4))
+    except ValueError:
+        weeks = 4
+    if weeks not in history.TREND_WEEKS:
+        weeks = 4
+    return render(
+        request,
+        "journal/trends.html",
+        {
+            "trends": history.trends(request.user, weeks),
+            "weeks": weeks,
+            "choices": history.TREND_WEEKS,
+        },
+    )
+
+
+@patient_required
+def measure_list(request):
+    patient = request.user
+    responses = list(MeasureResponse.objects.filter(patient=patient).order_by("taken_at"))
+    return render(
+        request,
+        "journal/measure_list.html",
+        {
+            "history": measures.history(responses, patient.zone),
+            "due": measures.next_due(patient),
+            "today": patient.today(),
+            "notice": measures.NOTICE,
+        },
+    )
+
+
+@patient_required
+def measure_new(request, kind: str):
+    questionnaire = measures.QUESTIONNAIRES.get(kind)
+    if questionnaire is None:
+        raise Http404
+    form = MeasureForm(request.POST or None, questionnaire=questionnaire)
+    if request.method == "POST" and form.is_valid():
+        response = measures.record(
+            request.user, questionnaire, form.answers(), form.cleaned_data["difficulty"]
+        )
+        if measures.reports_self_harm(response):
+            return redirect("journal:support")
+        return redirect("journal:measure_detail", response_id=response.pk)
+    return render(
+        request,
+        "journal/measure_form.html",
+        {"form": form, "questionnaire": questionnaire, "notice": measures.NOTICE},
+        status=400 if form.errors else 200,
+    )
+
+
+@patient_required
+def measure_detail(request, response_id: int):
+    response = get_object_or_404(MeasureResponse, pk=response_id, patient=request.user)
+    questionnaire = measures.QUESTIONNAIRES[response.kind]
+    previous = (
+        MeasureResponse.objects.filter(
+            patient=request.user, kind=response.kind, taken_at__lt=response.taken_at
+        )
+        .order_by("-taken_at")
+        .values_list("total", flat=True)
+        .first()
+    )
+    return render(
+        request,
+        "journal/measure_detail.html",
+        {
+            "response": response,
+            "questionnaire": questionnaire,
+            "change": measures.change(questionnaire, previous, response.total),
+            "notice": measures.NOTICE,
+        },
+    )
+
+
+@therapist_required
+def measure_plan(request, patient_id: int):
+    patient = get_patient_for_therapist(request.user, patient_id)
+    plan = MeasurePlan.objects.filter(patient=patient).first() or MeasurePlan(patient=patient)
+    form = MeasurePlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Questionnaire schedule saved.")
+        return redirect("accounts:patient_detail", patient_id=patient.pk)
+    return render(
+        request,
+        "journal/measure_plan.html",
+        {"form": form, "patient": patient},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@therapist_required
+def acknowledge_alert(request, alert_id: int):
+    alert = get_object_or_404(
+        SafetyAlert,
+        pk=alert_id,
+        patient__therapist_links__therapist=request.user,
+        patient__therapist_links__ended_at=None,
+    )
+    with transaction.atomic():
+        SafetyAlert.objects.filter(pk=alert.pk, acknowledged_at=None).update(
+            acknowledged_at=timezone.now(), acknowledged_by=request.user
+        )
+    messages.success(request, f"Marked as seen. Please check in with {alert.patient.display_name}.")
+    return redirect("prep:therapist_dashboard")
