@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from accounts.models import CareLink, User
+from prep.management.commands.seed_demo import DEMO_PASSWORD
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Demo people for trying the product locally. Refused unless DEBUG is on."""
+"""Demo people and their history for trying the product locally. Refused unless
+DEBUG is on, because it creates accounts with a published password."""
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import CareLink, User
+from journal.demo import seed_history
 
 DEMO_PASSWORD = "between-sessions-demo"  # noqa: S105 (printed on purpose; DEBUG only)
 
@@ -25,7 +27,7 @@ DEMO_CARE = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo therapist, patients and practice manager (idempotent)."
+    help = "Create demo people with about 60 days of history (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -48,6 +50,9 @@ class Command(BaseCommand):
                 CareLink.objects.get_or_create(
                     therapist=people[therapist_email], patient=people[patient_email]
                 )
+            for seed, person in enumerate(people.values()):
+                if person.is_patient:
+                    seed_history(person, seed)
         self.print_logins()
 
     def ensure_person(self, email, role, first_name, last_name, zone) -> User:
