@@ -87,6 +87,9 @@ class DailyEntryForm(forms.ModelForm):
                 label=symptom.name,
                 choices=SEVERITY_CHOICES,
                 coerce=int,
+                # Not rated means not felt.
+                required=False,
+                empty_value=0,
                 initial=ratings.get(symptom.pk, 0),
                 widget=forms.RadioSelect,
             )
