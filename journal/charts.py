@@ -7,8 +7,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT = 640, 200
-LEFT, RIGHT, TOP, BOTTOM = 34, 10, 10, 26
+WIDTH, HEIGHT = 360, 170
+LEFT, RIGHT, TOP, BOTTOM = 26, 8, 8, 22
 SEVERITY_COLOURS = ["#eef1ef", "#f6d7a7", "#eb9f5c", "#c4512f"]
 SEVERITY_NAMES = ["none", "mild", "moderate", "severe"]
 
@@ -86,8 +86,8 @@ def heat_map(
     chart_id: str, title: str, rows: list[tuple[str, dict[date, int]]], days: list[date]
 ) -> SafeString:
     """Symptoms down the side, days across; colour is severity, blank is not logged."""
-    label_width = 150
-    row_height = 22
+    label_width = 112
+    row_height = 18
     cell = (WIDTH - label_width) / max(len(days), 1)
     height = TOP + row_height * len(rows) + BOTTOM
     parts = [
@@ -98,8 +98,8 @@ def heat_map(
     for index, (name, severities) in enumerate(rows):
         y = TOP + index * row_height
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" class="label">'
-            f"{escape(name[:22])}</text>"
+            f'<text x="{label_width - 6}" y="{y + 13}" text-anchor="end" class="label">'
+            f"{escape(name[:18])}</text>"
         )
         for column, day in enumerate(days):
             severity = severities.get(day)

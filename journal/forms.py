@@ -45,12 +45,11 @@ class DailyEntryForm(forms.ModelForm):
         widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
     )
     homework_done = forms.TypedChoiceField(
-        label="Did you do your homework today?",
+        label="Homework",
         required=False,
-        choices=[("", "No homework today"), ("yes", "Yes"), ("no", "Not today")],
+        choices=[("", "None set"), ("yes", "Done"), ("no", "Not today")],
         coerce=lambda value: {"yes": True, "no": False}.get(value),
         empty_value=None,
-        widget=forms.RadioSelect,
     )
     thoughts = forms.CharField(
         label="Thoughts (optional)",

@@ -184,15 +184,22 @@ def delete_parked_topic(request, topic_id: int):
     return redirect("journal:parked_topics")
 
 
+EARLIEST_CALENDAR_MONTH = date(2020, 1, 1)
+
+
 @patient_required
 def calendar_view(request):
     patient = request.user
     today_local = patient.today()
+    this_month = today_local.replace(day=1)
     try:
         year, month = (int(part) for part in request.GET.get("month", "").split("-"))
         shown = date(year, month, 1)
     except ValueError:
-        shown = today_local.replace(day=1)
+        shown = this_month
+    # Nothing is logged in the future or before the app existed; clamping also keeps
+    # the month arithmetic below inside the calendar's range.
+    shown = min(max(shown, EARLIEST_CALENDAR_MONTH), this_month)
     previous = (shown.replace(day=1) - timedelta(days=1)).replace(day=1)
     following = (shown.replace(day=28) + timedelta(days=4)).replace(day=1)
     return render(
@@ -204,7 +211,8 @@ def calendar_view(request):
             ),
             "shown": shown,
             "previous": previous,
-            "following": following if following <= today_local else None,
+            "following": following if following <= this_month else None,
+            "earliest": shown == EARLIEST_CALENDAR_MONTH,
             "today": today_local,
         },
     )

@@ -16,6 +16,7 @@ window.addEventListener("beforeprint", () => {
   // Sliders show their value as it changes.
   document.querySelectorAll('input[type="range"]').forEach((range) => {
     const output = document.querySelector(`output[for="${range.id}"]`);
+    if (output) output.removeAttribute("aria-hidden");
     if (output) {
       range.addEventListener("input", () => { output.value = range.value; });
 

@@ -1,0 +1,252 @@
+"""The calendar and trend pages: what they show, how they survive odd query strings,
+and that a year of history costs no more queries than a week and a half."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from journal.models import DailyEntry, MeasureResponse, SymptomRating
+from tests.factories import (
+    DailyEntryFactory,
+    MeasureResponseFactory,
+    SymptomFactory,
+    SymptomRatingFactory,
+)
+
+# Mid-month, so "today" and the days before it share one calendar page.
+TODAY = date(2026, 3, 18)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today():
+    with time_machine.travel(datetime(2026, 3, 18, 12, 0, tzinfo=UTC)):
+        yield
+
+
+@pytest.fixture
+def signed_in(client, patient):
+    client.force_login(patient)
+    return client
+
+
+def calendar_cells(page: str) -> dict[int, tuple[str, str]]:
+    """Each day of the shown month: its CSS classes and what it tells a screen reader
+    ("mood 7" or "not logged")."""
+    cells = {}
+    for classes, inner in re.findall(r'<div class="(day\b[^"]*)">(.*?)</div>', page, re.S):
+        number = re.search(r"<span[^>]*>(\d+)</span>", inner).group(1)
+        spoken = re.search(r'<span class="visually-hidden">([^<]*)</span>', inner).group(1)
+        cells[int(number)] = (" ".join(classes.split()), spoken.rsplit(",", 1)[-1].strip())
+    return cells
+
+
+def test_the_calendar_colours_logged_days_by_mood(signed_in, patient):
+    assert patient.today() == TODAY
+    DailyEntryFactory(patient=patient, day=TODAY, mood=9)
+    DailyEntryFactory(patient=patient, day=TODAY - timedelta(days=3), mood=1)
+    page = signed_in.get(reverse("journal:calendar")).content.decode()
+    assert "March 2026" in page
+    cells = calendar_cells(page)
+    assert len(cells) == 31
+    assert cells[18] == ("day mood-4 is-today", "mood 9")
+    assert cells[15] == ("day mood-0", "mood 1")
+    assert cells[16] == ("day", "not logged")
+    assert [spoken for _, spoken in cells.values()].count("not logged") == 31 - 2
+
+
+def test_the_calendar_links_only_the_loggable_week(signed_in):
+    page = signed_in.get(reverse("journal:calendar")).content.decode()
+    assert reverse("journal:entry", args=[TODAY]) in page
+    assert reverse("journal:entry", args=[TODAY - timedelta(days=7)]) in page
+    assert reverse("journal:entry", args=[TODAY - timedelta(days=8)]) not in page
+    assert reverse("journal:entry", args=[TODAY + timedelta(days=1)]) not in page
+
+
+def test_the_calendar_shows_an_earlier_month(signed_in, patient):
+    DailyEntryFactory(patient=patient, day=date(2025, 11, 5), mood=5)
+    page = signed_in.get(reverse("journal:calendar"), {"month": "2025-11"}).content.decode()
+    assert "November 2025" in page
+    cells = calendar_cells(page)
+    assert len(cells) == 30
+    assert cells[5] == ("day mood-2", "mood 5")
+    assert cells[6] == ("day", "not logged")
+    assert 'href="?month=2025-10"' in page
+    assert 'href="?month=2025-12"' in page
+
+
+def test_the_calendar_offers_no_month_after_this_one(signed_in):
+    page = signed_in.get(reverse("journal:calendar")).content.decode()
+    assert 'href="?month=2026-02"' in page
+    assert "?month=2026-04" not in page
+
+
+def test_the_calendar_shows_only_my_own_days(signed_in, patient, other_patient):
+    DailyEntryFactory(patient=other_patient, day=TODAY, mood=9)
+    page = signed_in.get(reverse("journal:calendar")).content.decode()
+    assert calendar_cells(page)[18] == ("day is-today", "not logged")
+    assert "mood 9" not in page
+
+
+@pytest.mark.parametrize("month", ["nonsense", "", "2026", "2026-13", "2026-00", "2026-1-1"])
+def test_a_nonsense_month_falls_back_to_this_month(signed_in, month):
+    response = signed_in.get(reverse("journal:calendar"), {"month": month})
+    assert response.status_code == 200
+    assert "March 2026" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("month", "shown"), [("0001-01", "January 2020"), ("9999-12", "March 2026")]
+)
+def test_a_month_at_the_edge_of_the_calendar_is_clamped(signed_in, month, shown):
+    response = signed_in.get(reverse("journal:calendar"), {"month": month})
+    assert response.status_code == 200
+    assert shown in response.content.decode()
+
+
+def test_trends_draw_charts_with_a_table_of_the_logged_values(signed_in, patient):
+    worry = SymptomFactory(patient=patient, name="Worry")
+    entry = DailyEntryFactory(
+        patient=patient, day=TODAY, mood=7, anxiety=3, energy=8, sleep_hours=Decimal("6.5")
+    )
+    SymptomRatingFactory(entry=entry, symptom=worry, severity=2)
+    DailyEntryFactory(patient=patient, day=TODAY - timedelta(days=2), mood=2, anxiety=9)
+    page = signed_in.get(reverse("journal:trends")).content.decode()
+
+    svgs = re.findall(r"<svg [^>]*>", page)
+    assert len(svgs) == 3  # scales, sleep, symptom heat map
+    assert all('class="chart"' in svg and 'role="img"' in svg for svg in svgs)
+    assert "Worry, 18 Mar: moderate" in page
+    assert "2 of 28 days logged" in page
+
+    table = page[page.index("<table") : page.index("</table>")]
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", table)
+    assert rows == [
+        ("Wed 18 Mar", "<td>7</td><td>3</td><td>8</td><td>6.5</td>"),
+        ("Mon 16 Mar", "<td>2</td><td>9</td><td>5</td><td>7.0</td>"),
+    ]
+
+
+@pytest.mark.parametrize(("weeks", "days"), [("2", 14), ("4", 28), ("12", 84)])
+def test_trends_cover_the_chosen_number_of_weeks(signed_in, patient, weeks, days):
+    DailyEntryFactory(patient=patient, day=TODAY - timedelta(days=days - 1))
+    DailyEntryFactory(patient=patient, day=TODAY - timedelta(days=days))  # just outside
+    page = signed_in.get(reverse("journal:trends"), {"weeks": weeks}).content.decode()
+    assert f"1 of {days} days logged" in page
+    assert f'href="?weeks={weeks}" aria-current="page"' in page
+
+
+@pytest.mark.parametrize("weeks", ["99", "0", "-4", "nonsense", "4.5", ""])
+def test_an_unknown_number_of_weeks_falls_back_to_four(signed_in, weeks):
+    response = signed_in.get(reverse("journal:trends"), {"weeks": weeks})
+    assert response.status_code == 200
+    assert "0 of 28 days logged" in response.content.decode()
+
+
+def test_trends_with_nothing_logged_invite_a_first_log(signed_in):
+    response = signed_in.get(reverse("journal:trends"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "No days logged in this period yet" in page
+    assert reverse("journal:today") in page
+    assert "<svg" not in page
+
+
+def test_trends_leave_out_another_patients_days(signed_in, other_patient):
+    DailyEntryFactory(patient=other_patient, day=TODAY, mood=10)
+    page = signed_in.get(reverse("journal:trends")).content.decode()
+    assert "0 of 28 days logged" in page
+
+
+# Query counts: the same page with 10 and with 365 days logged costs the same.
+
+
+QUESTIONNAIRE_TIME = datetime(2026, 3, 18, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def symptoms(patient):
+    return [SymptomFactory(patient=patient, name=name) for name in ("Worry", "Low mood")]
+
+
+def log_ten_days(patient, symptoms):
+    """Today and the nine days before it, each rating both symptoms; a PHQ-9 and a
+    GAD-7 today and two weeks ago."""
+    for n in range(10):
+        entry = DailyEntryFactory(patient=patient, day=TODAY - timedelta(days=n), mood=n)
+        for symptom in symptoms:
+            SymptomRatingFactory(entry=entry, symptom=symptom, severity=n % 4)
+    for weeks in (0, 2):
+        for kind in ("phq9", "gad7"):
+            MeasureResponseFactory(
+                patient=patient, kind=kind, taken_at=QUESTIONNAIRE_TIME - timedelta(weeks=weeks)
+            )
+
+
+def log_the_rest_of_the_year(patient, symptoms):
+    """Every earlier day back to a year ago (365 entries in all), each rating both
+    symptoms; questionnaires every fortnight."""
+    entries = DailyEntry.objects.bulk_create(
+        DailyEntryFactory.build(patient=patient, day=TODAY - timedelta(days=n), mood=n % 11)
+        for n in range(10, 365)
+    )
+    SymptomRating.objects.bulk_create(
+        SymptomRatingFactory.build(entry=entry, symptom=symptom, severity=entry.mood % 4)
+        for entry in entries
+        for symptom in symptoms
+    )
+    MeasureResponse.objects.bulk_create(
+        MeasureResponseFactory.build(
+            patient=patient, kind=kind, taken_at=QUESTIONNAIRE_TIME - timedelta(weeks=weeks)
+        )
+        for weeks in range(4, 52, 2)
+        for kind in ("phq9", "gad7")
+    )
+
+
+def test_the_calendar_costs_the_same_queries_for_a_week_and_a_year(
+    signed_in, patient, symptoms, django_assert_max_num_queries
+):
+    log_ten_days(patient, symptoms)
+    with django_assert_max_num_queries(3) as few:
+        signed_in.get(reverse("journal:calendar"))
+    log_the_rest_of_the_year(patient, symptoms)
+    assert DailyEntry.objects.filter(patient=patient).count() == 365
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = signed_in.get(reverse("journal:calendar")).content.decode()
+    assert [spoken for _, spoken in calendar_cells(page).values()].count("not logged") == 13
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = signed_in.get(reverse("journal:calendar"), {"month": "2025-04"}).content.decode()
+    assert "not logged" not in {spoken for _, spoken in calendar_cells(page).values()}
+
+
+def test_trends_cost_the_same_queries_for_a_week_and_a_year(
+    signed_in, patient, symptoms, django_assert_max_num_queries
+):
+    log_ten_days(patient, symptoms)
+    with django_assert_max_num_queries(5) as few:
+        page = signed_in.get(reverse("journal:trends"), {"weeks": 12}).content.decode()
+    assert "10 of 84 days logged" in page
+    log_the_rest_of_the_year(patient, symptoms)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = signed_in.get(reverse("journal:trends"), {"weeks": 12}).content.decode()
+    assert "84 of 84 days logged" in page
+    assert page.count('<tr><th scope="row">') == 84
+    assert page.count("<rect ") == 2 * 84
+
+
+def test_the_questionnaire_list_costs_the_same_queries_for_few_and_many(
+    signed_in, patient, symptoms, django_assert_max_num_queries
+):
+    log_ten_days(patient, symptoms)
+    with django_assert_max_num_queries(5) as few:
+        page = signed_in.get(reverse("journal:measures")).content.decode()
+    assert page.count('<th scope="row"><a href="/journal/measures/') == 4
+    log_the_rest_of_the_year(patient, symptoms)
+    assert MeasureResponse.objects.filter(patient=patient).count() == 52
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = signed_in.get(reverse("journal:measures")).content.decode()
+    assert page.count('<th scope="row"><a href="/journal/measures/') == 52
