@@ -4,7 +4,7 @@ and saving an entry with its ratings in one step."""
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 
 from . import safety
 from .models import DailyEntry, Symptom, SymptomRating
@@ -47,7 +47,7 @@ def symptoms_for_log(patient):
         Symptom.objects.active()
         .filter(patient=patient)
         .annotate(last_felt=Max("ratings__entry__day", filter=Q(ratings__severity__gt=0)))
-        .order_by("-last_felt", "name")
+        .order_by(F("last_felt").desc(nulls_last=True), "name")
     )
 
 
