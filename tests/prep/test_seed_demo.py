@@ -31,11 +31,28 @@ def test_it_creates_the_demo_people_and_prints_their_logins(db, debug_on):
     assert not CareLink.objects.filter(therapist__email="therapist2@demo.example").exists()
 
 
+def test_demo_patients_get_about_sixty_days_of_varied_history(db, debug_on):
+    from journal.models import DailyEntry, MeasureResponse
+
+    run()
+    sam = User.objects.get(email="sam@demo.example")
+    entries = DailyEntry.objects.filter(patient=sam)
+    assert 45 <= entries.count() <= 61  # some days missed
+    moods = set(entries.values_list("mood", flat=True))
+    assert min(moods) <= 3 and max(moods) >= 7  # a hard week and better days
+    assert entries.exclude(thoughts="").exists()
+    kinds = MeasureResponse.objects.filter(patient=sam).values_list("kind", flat=True)
+    assert sorted(set(kinds)) == ["gad7", "phq9"]
+    assert len(kinds) == 10  # each every two weeks
+
+
 def test_it_is_idempotent(db, debug_on):
     run()
-    counts = User.objects.count(), CareLink.objects.count()
+    from journal.models import DailyEntry
+
+    counts = User.objects.count(), CareLink.objects.count(), DailyEntry.objects.count()
     run()
-    assert (User.objects.count(), CareLink.objects.count()) == counts
+    assert (User.objects.count(), CareLink.objects.count(), DailyEntry.objects.count()) == counts
 
 
 def test_if_empty_leaves_a_used_database_alone(db, debug_on, patient):
