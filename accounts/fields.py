@@ -1,3 +1,6 @@
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from . import crypto
@@ -27,3 +30,24 @@ def encrypted_fields():
         for field in model._meta.concrete_fields:
             if isinstance(field, EncryptedTextField):
                 yield model, field.name
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON document stored encrypted (summary snapshots hold health data)."""
+
+    def from_db_value(self, value, expression, connection):
+        text = super().from_db_value(value, expression, connection)
+        return json.loads(text) if text else None
+
+    def to_python(self, value):
+        if isinstance(value, str) and value:
+            return json.loads(value)
+        return value
+
+    def get_prep_value(self, value):
+        if value is None:
+            return ""
+        return super().get_prep_value(json.dumps(value, cls=DjangoJSONEncoder))
+
+    def value_to_string(self, obj):
+        return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder)

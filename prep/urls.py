@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -7,4 +7,6 @@ app_name = "prep"
 urlpatterns = [
     path("home/", views.patient_home, name="patient_home"),
     path("dashboard/", views.therapist_dashboard, name="therapist_dashboard"),
+    # Goals, homework and the agenda (prep/plan_urls.py).
+    path("", include("prep.plan_urls")),
 ]
