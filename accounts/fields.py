@@ -47,7 +47,7 @@ class EncryptedJSONField(EncryptedTextField):
     def get_prep_value(self, value):
         if value is None:
             return ""
-        return super().get_prep_value(json.dumps(value, cls=DjangoJSONEncoder))
+        return crypto.encrypt(json.dumps(value, cls=DjangoJSONEncoder))
 
     def value_to_string(self, obj):
         return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder)

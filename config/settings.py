@@ -156,6 +156,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The whole periodic schedule, one entry per job, each with an expiry so a backlog
 # after downtime does not run stale copies. Later features add their jobs here.
 CELERY_BEAT_SCHEDULE = {
+    "prepare-upcoming-summaries": {
+        "task": "prep.tasks.prepare_upcoming_summaries",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     "send-pending-safety-alerts": {
         "task": "journal.tasks.send_pending_safety_alerts",
         "schedule": 60.0,
@@ -263,6 +268,8 @@ STORAGES = {
 
 # Security headers and cookies. Production sits behind TLS (a proxy sets
 # X-Forwarded-Proto); /healthz stays reachable over plain HTTP for container checks.
+# Messages can name a symptom or a topic: keep them server-side, not in a cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 CSRF_COOKIE_HTTPONLY = True

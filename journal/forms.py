@@ -45,9 +45,9 @@ class DailyEntryForm(forms.ModelForm):
         widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
     )
     homework_done = forms.TypedChoiceField(
-        label="Homework",
+        label="Homework today",
         required=False,
-        choices=[("", "None set"), ("yes", "Done"), ("no", "Not today")],
+        choices=[("", "—"), ("yes", "Did some"), ("no", "Not today")],
         coerce=lambda value: {"yes": True, "no": False}.get(value),
         empty_value=None,
     )

@@ -202,9 +202,7 @@ class PreSessionSummary(models.Model):
         DRAFT = "draft", "Draft"
         SHARED = "shared", "Shared"
 
-    appointment = models.ForeignKey(
-        Appointment, on_delete=models.CASCADE, related_name="summaries"
-    )
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="summaries")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
     # 0 for the draft, then 1, 2, … for each shared version.
     version = models.PositiveIntegerField(default=0)

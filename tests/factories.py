@@ -1,10 +1,13 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from accounts.models import CareLink, Invitation, User
 from journal.models import DailyEntry, MeasureResponse, Symptom, SymptomRating
+from prep.models import AgendaItem, Appointment, Goal, Homework
 
 PASSWORD = "a-long-test-password"
 
@@ -87,3 +90,43 @@ class MeasureResponseFactory(factory.django.DjangoModelFactory):
     answers = factory.LazyAttribute(lambda r: [1] * (9 if r.kind == "phq9" else 7))
     total = factory.LazyAttribute(lambda r: sum(r.answers))
     band = "mild"
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """A 50-minute session, by default tomorrow on the hour; pass a timezone-aware
+    `starts_at` for any other time."""
+
+    class Meta:
+        model = Appointment
+
+    therapist = factory.SubFactory(UserFactory, therapist=True)
+    patient = factory.SubFactory(UserFactory)
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    )
+    ends_at = factory.LazyAttribute(lambda a: a.starts_at + timedelta(minutes=50))
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    patient = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Goal {n}")
+    why_it_matters = "So that weekends feel like mine again."
+
+
+class HomeworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Homework
+
+    patient = factory.SubFactory(UserFactory)
+    description = factory.Sequence(lambda n: f"Homework {n}")
+
+
+class AgendaItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgendaItem
+
+    patient = factory.SubFactory(UserFactory)
+    text = factory.Sequence(lambda n: f"Something to talk about {n}")

@@ -8,29 +8,14 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
-// Printing a page prints its tables too, even when folded away on screen.
-window.addEventListener("beforeprint", () => {
-  document.querySelectorAll("details.print-open").forEach((details) => { details.open = true; });
-});
-
   // Sliders show their value as it changes.
   document.querySelectorAll('input[type="range"]').forEach((range) => {
     const output = document.querySelector(`output[for="${range.id}"]`);
-    if (output) output.removeAttribute("aria-hidden");
     if (output) {
+      output.removeAttribute("aria-hidden");
       range.addEventListener("input", () => { output.value = range.value; });
-
-// Printing a page prints its tables too, even when folded away on screen.
-window.addEventListener("beforeprint", () => {
-  document.querySelectorAll("details.print-open").forEach((details) => { details.open = true; });
-});
     }
   });
-
-// Printing a page prints its tables too, even when folded away on screen.
-window.addEventListener("beforeprint", () => {
-  document.querySelectorAll("details.print-open").forEach((details) => { details.open = true; });
-});
 });
 
 // Printing a page prints its tables too, even when folded away on screen.

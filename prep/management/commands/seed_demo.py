@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts.models import CareLink, User
 from journal.demo import seed_history
+from prep.demo import seed_sessions
 
 DEMO_PASSWORD = "between-sessions-demo"  # noqa: S105 (printed on purpose; DEBUG only)
 
@@ -53,6 +54,10 @@ class Command(BaseCommand):
             for seed, person in enumerate(people.values()):
                 if person.is_patient:
                     seed_history(person, seed)
+            # Sam's summary for the next session is a draft to review; Alex's is shared.
+            dana = people["therapist@demo.example"]
+            seed_sessions(dana, people["sam@demo.example"], share=False)
+            seed_sessions(dana, people["alex@demo.example"], share=True)
         self.print_logins()
 
     def ensure_person(self, email, role, first_name, last_name, zone) -> User:

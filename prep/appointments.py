@@ -1,0 +1,100 @@
+"""Booking rules: times in the therapist's own zone, never in the past, never two
+sessions at once for one therapist, attendance only once a session has started."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import Appointment
+
+
+class BookingError(Exception):
+    pass
+
+
+def local_start(day: date, start: time, zone) -> datetime:
+    """The moment `day` at `start` where the therapist is. A wall-clock time that does
+    not exist (skipped when the clocks go forward) is refused."""
+    aware = datetime.combine(day, start, tzinfo=zone)
+    round_trip = aware.astimezone(UTC).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != aware.replace(tzinfo=None):
+        raise BookingError("That time doesn’t exist on this day because the clocks change.")
+    return aware
+
+
+def clash(therapist, starts_at: datetime, ends_at: datetime, exclude_id=None):
+    """The therapist's first other booked session overlapping this time, if any."""
+    overlapping = Appointment.objects.booked().filter(
+        therapist=therapist, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if exclude_id:
+        overlapping = overlapping.exclude(pk=exclude_id)
+    return overlapping.order_by("starts_at").first()
+
+
+@transaction.atomic
+def save_booking(appointment: Appointment) -> Appointment:
+    """Book or move a session. The therapist's row is locked first, so two bookings
+    racing for the same hour are checked one after the other."""
+    User.objects.select_for_update().filter(pk=appointment.therapist_id).first()
+    if appointment.starts_at <= timezone.now():
+        raise BookingError("Choose a time in the future.")
+    other = clash(appointment.therapist, appointment.starts_at, appointment.ends_at, appointment.pk)
+    if other:
+        zone = appointment.therapist.zone
+        raise BookingError(
+            "You already have a session then ("
+            f"{other.starts_at.astimezone(zone):%H:%M}–{other.ends_at.astimezone(zone):%H:%M})."
+        )
+    if appointment.pk:
+        previous = Appointment.objects.get(pk=appointment.pk)
+        if (previous.starts_at, previous.ends_at, previous.location, previous.kind) != (
+            appointment.starts_at,
+            appointment.ends_at,
+            appointment.location,
+            appointment.kind,
+        ):
+            appointment.sequence = previous.sequence + 1
+    appointment.save()
+    return appointment
+
+
+def cancel(appointment: Appointment, by: User) -> bool:
+    """Cancel a session that has not happened; returns False if it already had an
+    outcome."""
+    outcome = (
+        Appointment.Outcome.CANCELLED_BY_PATIENT
+        if by.pk == appointment.patient_id
+        else Appointment.Outcome.CANCELLED_BY_THERAPIST
+    )
+    return bool(
+        Appointment.objects.filter(pk=appointment.pk, outcome="").update(
+            outcome=outcome, outcome_recorded_at=timezone.now(), sequence=appointment.sequence + 1
+        )
+    )
+
+
+def record_outcome(appointment: Appointment, outcome: str) -> None:
+    if not appointment.has_started:
+        raise BookingError("Attendance can be recorded once the session has started.")
+    appointment.outcome = outcome
+    appointment.outcome_recorded_at = timezone.now()
+    appointment.save(update_fields=["outcome", "outcome_recorded_at", "updated_at"])
+
+
+def needing_attendance(therapist):
+    """Sessions that started in the last 30 days with nothing recorded yet."""
+    now = timezone.now()
+    return (
+        Appointment.objects.filter(
+            therapist=therapist,
+            outcome="",
+            starts_at__lte=now,
+            starts_at__gte=now - timedelta(days=30),
+        )
+        .select_related("patient")
+        .order_by("starts_at")
+    )

@@ -1,0 +1,75 @@
+"""Demo sessions: past attended ones every two weeks, the next in two days, goals
+and homework, and one summary in each state."""
+
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from . import summaries
+from .models import AgendaItem, Appointment, Goal, Homework
+
+
+def seed_sessions(therapist, patient, *, share: bool) -> bool:
+    if Appointment.objects.filter(therapist=therapist, patient=patient).exists():
+        return False
+    zone = therapist.zone
+    today = timezone.localdate(timezone=zone)
+
+    def at(days: int, hour: int) -> datetime:
+        return datetime.combine(today + timedelta(days=days), time(hour, 0), tzinfo=zone)
+
+    hour = 10 if share else 15
+    for days_ago in (56, 42, 28, 14):
+        outcome = Appointment.Outcome.LATE if days_ago == 42 else Appointment.Outcome.ATTENDED
+        Appointment.objects.create(
+            therapist=therapist,
+            patient=patient,
+            starts_at=at(-days_ago, hour),
+            ends_at=at(-days_ago, hour) + timedelta(minutes=50),
+            location="Room 2, 14 Harbour Street",
+            outcome=outcome,
+            outcome_recorded_at=at(-days_ago, hour) + timedelta(hours=1),
+        )
+    upcoming = Appointment.objects.create(
+        therapist=therapist,
+        patient=patient,
+        starts_at=at(2, hour),
+        ends_at=at(2, hour) + timedelta(minutes=50),
+        kind=Appointment.Kind.VIDEO if share else Appointment.Kind.IN_PERSON,
+        location="https://video.example.org/room/demo" if share else "Room 2, 14 Harbour Street",
+    )
+
+    Goal.objects.create(
+        patient=patient,
+        created_by=therapist,
+        title="Sleep through most nights",
+        why_it_matters="Everything feels harder after a bad night.",
+    )
+    Goal.objects.create(
+        patient=patient,
+        created_by=therapist,
+        title="Say no at work without feeling guilty",
+        why_it_matters="Taking on too much leaves no time to rest.",
+    )
+    Homework.objects.create(
+        patient=patient,
+        set_by=therapist,
+        description="Write down one worry each evening and when you will think about it",
+        due_on=today + timedelta(days=1),
+    )
+    Homework.objects.create(
+        patient=patient,
+        set_by=therapist,
+        description="A ten-minute walk after lunch",
+        due_on=today - timedelta(days=3),
+        done_at=timezone.now() - timedelta(days=3),
+    )
+    AgendaItem.objects.create(patient=patient, text="How to handle the family dinner next month")
+    AgendaItem.objects.create(
+        patient=patient, kind=AgendaItem.Kind.QUESTION, text="Should we meet weekly for a while?"
+    )
+
+    summaries.generate_draft(upcoming)
+    if share:
+        summaries.share(upcoming)
+    return True

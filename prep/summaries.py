@@ -1,0 +1,359 @@
+"""The pre-session summary: the days since the last session on one page.
+
+`build` reads the journal, the agenda, goals, homework, questionnaires and
+attendance for one appointment and returns a plain dict (the snapshot). Every
+piece the patient can leave out has a key; `visible` applies their choices.
+Sharing stores the visible part as a new frozen version; the therapist only ever
+reads those. The number of queries is fixed, whatever the length of the history.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Avg, Count, Max, Q
+from django.utils import timezone
+
+from journal import measures
+from journal.models import DailyEntry, MeasureResponse, ParkedTopic, SafetyAlert, SymptomRating
+
+from . import plans
+from .models import AgendaItem, Appointment, Goal, Homework, PreSessionSummary
+
+DEFAULT_PERIOD_DAYS = 14
+MAX_PERIOD_DAYS = 90
+ATTENDANCE_SHOWN = 5
+SCALES = ("mood", "anxiety", "energy", "sleep_hours")
+
+
+def period_for(appointment: Appointment, today: date | None = None) -> tuple[date, date]:
+    """From the day of the last attended session (what was logged that evening
+    belongs to "since") or 14 days, up to the day of this one, or today if that
+    comes first; never more than 90 days."""
+    zone = appointment.patient.zone
+    today = today or timezone.localdate(timezone=zone)
+    end = min(appointment.starts_at.astimezone(zone).date(), today)
+    last = plans.last_attended_session(appointment.patient, before=appointment.starts_at)
+    if last:
+        start = last.starts_at.astimezone(zone).date()
+    else:
+        start = end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    start = max(start, end - timedelta(days=MAX_PERIOD_DAYS - 1))
+    return min(start, end), end
+
+
+def build(appointment: Appointment, today: date | None = None) -> dict:
+    patient = appointment.patient
+    start, end = period_for(appointment, today)
+    days = (end - start).days + 1
+    previous_start, previous_end = start - timedelta(days=days), start - timedelta(days=1)
+    entries = DailyEntry.objects.filter(patient=patient)
+
+    averages = entries.aggregate(
+        logged=Count("pk", filter=Q(day__range=(start, end))),
+        **{f"now_{field}": Avg(field, filter=Q(day__range=(start, end))) for field in SCALES},
+        **{
+            f"before_{field}": Avg(field, filter=Q(day__range=(previous_start, previous_end)))
+            for field in SCALES
+        },
+    )
+    in_period = entries.filter(day__range=(start, end))
+    series = list(in_period.order_by("day").values_list("day", *SCALES))
+    best = in_period.order_by("-mood", "day").values("pk", "day", *SCALES).first()
+    worst = in_period.order_by("mood", "day").values("pk", "day", *SCALES).first()
+
+    return {
+        "format": 1,
+        "generated_at": timezone.now().isoformat(),
+        "patient_name": patient.display_name,
+        "therapist_name": appointment.therapist.display_name,
+        "appointment": {
+            "starts_at": appointment.starts_at.isoformat(),
+            "kind": appointment.get_kind_display(),
+        },
+        "period": {"start": start.isoformat(), "end": end.isoformat(), "days": days},
+        "overview": _overview(averages, days),
+        "days": {
+            "best_day": _day(best) if best else None,
+            "worst_day": _day(worst) if worst and worst != best else None,
+        },
+        "series": [[day.isoformat(), *(_number(v) for v in values)] for day, *values in series],
+        "symptoms": _symptoms(patient, start, end),
+        "agenda": _agenda(patient),
+        "flagged": _flagged(in_period),
+        "parked": _parked(patient),
+        "goals": [
+            {"key": f"goal:{goal.pk}", "title": goal.title, "status": goal.get_status_display()}
+            for goal in Goal.objects.filter(patient=patient).exclude(status=Goal.Status.DROPPED)
+        ],
+        "homework": [
+            {
+                "key": f"homework:{item.pk}",
+                "description": item.description,
+                "due_on": item.due_on.isoformat() if item.due_on else None,
+                "done": item.done_at is not None,
+            }
+            for item in Homework.objects.filter(patient=patient).filter(
+                Q(done_at__isnull=True) | Q(done_at__date__gte=start)
+            )
+        ],
+        "measures": _measures(patient, end),
+        "safety": [
+            {
+                "day": alert.created_at.astimezone(patient.zone).date().isoformat(),
+                "source": alert.get_source_display(),
+            }
+            for alert in SafetyAlert.objects.filter(
+                patient=patient, created_at__date__range=(start, end + timedelta(days=1))
+            ).order_by("created_at")
+        ],
+        "attendance": [
+            {
+                "starts_at": past.starts_at.isoformat(),
+                "outcome": past.get_outcome_display() or "Not recorded",
+            }
+            for past in Appointment.objects.filter(
+                patient=patient, starts_at__lt=appointment.starts_at
+            ).order_by("-starts_at")[:ATTENDANCE_SHOWN]
+        ],
+    }
+
+
+def _moments(start: date, end: date, zone) -> tuple[datetime, datetime]:
+    """From the start of `start` to the end of `end`, in the patient's own zone."""
+    return (
+        datetime.combine(start, time.min, tzinfo=zone),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def _number(value):
+    return None if value is None else round(float(value), 1)
+
+
+def _overview(averages: dict, days: int) -> dict:
+    scales = {}
+    for field in SCALES:
+        now, before = _number(averages[f"now_{field}"]), _number(averages[f"before_{field}"])
+        scales[field] = {
+            "average": now,
+            "previous": before,
+            "change": None if now is None or before is None else round(now - before, 1),
+        }
+    return {"logged": averages["logged"], "days": days, "scales": scales}
+
+
+def _day(row: dict) -> dict:
+    return {
+        "day": row["day"].isoformat(),
+        "mood": row["mood"],
+        "anxiety": row["anxiety"],
+        "energy": row["energy"],
+        "sleep_hours": _number(row["sleep_hours"]),
+    }
+
+
+def _symptoms(patient, start: date, end: date) -> list[dict]:
+    rows = (
+        SymptomRating.objects.filter(entry__patient=patient, entry__day__range=(start, end))
+        .values("symptom_id", "symptom__name")
+        .annotate(
+            rated=Count("pk"),
+            present=Count("pk", filter=Q(severity__gt=0)),
+            mean=Avg("severity"),
+            worst=Max("severity"),
+        )
+        .filter(present__gt=0)
+        .order_by("-present", "symptom__name")
+    )
+    return [
+        {
+            "key": f"symptom:{row['symptom_id']}",
+            "name": row["symptom__name"],
+            "days_present": row["present"],
+            "days_rated": row["rated"],
+            "mean_severity": _number(row["mean"]),
+        }
+        for row in rows
+    ]
+
+
+def _agenda(patient) -> list[dict]:
+    return [
+        {"key": f"agenda:{item.pk}", "kind": item.kind, "text": item.text}
+        for item in AgendaItem.objects.filter(patient=patient, done_at__isnull=True)
+    ]
+
+
+def _flagged(in_period) -> list[dict]:
+    return [
+        {
+            "key": f"flagged:{entry.pk}",
+            "entry": entry.pk,
+            "day": entry.day.isoformat(),
+            "mood": entry.mood,
+            "thought": entry.thoughts,
+        }
+        for entry in in_period.filter(discuss_next_session=True)
+        .only("pk", "day", "mood", "thoughts")
+        .order_by("day")
+    ]
+
+
+def _parked(patient) -> dict:
+    topics = list(ParkedTopic.objects.filter(patient=patient))
+    return {
+        "count": len(topics),
+        "titles": [topic.title for topic in topics if topic.show_title_in_summary],
+    }
+
+
+def _measures(patient, end: date) -> list[dict]:
+    # The latest two of each kind are enough for a score and its change; a bounded
+    # read keeps the query count fixed however many have been taken.
+    recent = list(
+        MeasureResponse.objects.filter(
+            patient=patient, taken_at__lt=_moments(end, end, patient.zone)[1]
+        )
+        .order_by("-taken_at")
+        .only("kind", "total", "band", "taken_at")[: 4 * len(measures.QUESTIONNAIRES)]
+    )
+    result = []
+    for questionnaire in measures.QUESTIONNAIRES.values():
+        own = [r for r in recent if r.kind == questionnaire.kind][:2]
+        if not own:
+            continue
+        latest, previous = own[0], (own[1] if len(own) > 1 else None)
+        change = measures.change(questionnaire, previous and previous.total, latest.total)
+        result.append(
+            {
+                "key": f"measure:{questionnaire.kind}",
+                "name": questionnaire.name,
+                "total": latest.total,
+                "max": questionnaire.max_total,
+                "band": latest.band,
+                "taken_on": latest.taken_at.astimezone(patient.zone).date().isoformat(),
+                "change": change.points if change else None,
+                "reliable": bool(change and change.reliable),
+                "direction": change.direction if change else None,
+            }
+        )
+    return result
+
+
+# Sections the patient can leave out as a whole; list sections also have item keys.
+SECTIONS = {
+    "overview": "How the days went",
+    "days": "Best and hardest days",
+    "series": "Charts",
+    "symptoms": "Symptoms",
+    "agenda": "What I want to talk about",
+    "flagged": "Days I marked to bring up",
+    "parked": "Not ready to talk about yet",
+    "goals": "Goals",
+    "homework": "Homework",
+    "measures": "Questionnaires",
+    "safety": "Safety",
+    "attendance": "Recent sessions",
+}
+LIST_SECTIONS = ("symptoms", "agenda", "flagged", "goals", "homework", "measures")
+
+
+def visible(snapshot: dict, hidden: list[str], included_thoughts: list[int]) -> dict:
+    """The snapshot as the therapist would see it: left-out sections and items
+    removed, and a flagged day's own words only where the patient included them."""
+    hidden_set = set(hidden)
+    shown = {key: value for key, value in snapshot.items() if key not in SECTIONS}
+    for section in SECTIONS:
+        if f"section:{section}" in hidden_set or section not in snapshot:
+            shown[section] = None
+            continue
+        value = snapshot[section]
+        if section in LIST_SECTIONS:
+            value = [item for item in value if item["key"] not in hidden_set]
+        if section == "days":
+            value = {k: v for k, v in value.items() if k not in hidden_set}
+        if section == "flagged":
+            value = [
+                {**item, "thought": item["thought"] if item["entry"] in included_thoughts else ""}
+                for item in value
+            ]
+        shown[section] = value
+    return shown
+
+
+def draft_for(appointment: Appointment) -> PreSessionSummary | None:
+    return PreSessionSummary.objects.filter(appointment=appointment, version=0).first()
+
+
+def latest_shared(appointment: Appointment) -> PreSessionSummary | None:
+    return (
+        PreSessionSummary.objects.filter(appointment=appointment, version__gt=0)
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def generate_draft(appointment: Appointment) -> PreSessionSummary:
+    """Build (or rebuild) the draft, keeping the patient's earlier choices."""
+    snapshot = build(appointment)
+    period = snapshot["period"]
+    draft = (
+        PreSessionSummary.objects.select_for_update()
+        .filter(appointment=appointment, version=0)
+        .first()
+    )
+    if draft is None:
+        draft = PreSessionSummary(appointment=appointment, version=0)
+    draft.snapshot = snapshot
+    draft.period_start = date.fromisoformat(period["start"])
+    draft.period_end = date.fromisoformat(period["end"])
+    draft.revision += 1
+    draft.save()
+    return draft
+
+
+@transaction.atomic
+def save_choices(draft: PreSessionSummary, hidden: list[str], included_thoughts: list[int]):
+    known = item_keys(draft.snapshot)
+    draft.hidden = sorted(key for key in hidden if key in known)
+    entries = {item["entry"] for item in draft.snapshot.get("flagged", [])}
+    draft.included_thoughts = sorted(entry for entry in included_thoughts if entry in entries)
+    draft.revision += 1
+    draft.save(update_fields=["hidden", "included_thoughts", "revision", "updated_at"])
+
+
+def item_keys(snapshot: dict) -> set[str]:
+    keys = {f"section:{section}" for section in SECTIONS}
+    for section in LIST_SECTIONS:
+        keys.update(item["key"] for item in snapshot.get(section) or [])
+    keys.update(("best_day", "worst_day"))
+    return keys
+
+
+@transaction.atomic
+def share(appointment: Appointment) -> PreSessionSummary:
+    """Freeze what the patient left in as the next shared version. Pressing Share
+    twice on an unchanged draft returns the version already shared."""
+    draft = (
+        PreSessionSummary.objects.select_for_update()
+        .filter(appointment=appointment, version=0)
+        .first()
+    )
+    if draft is None:
+        draft = generate_draft(appointment)
+    latest = latest_shared(appointment)
+    if latest and latest.shared_from_revision == draft.revision:
+        return latest
+    now = timezone.now()
+    return PreSessionSummary.objects.create(
+        appointment=appointment,
+        status=PreSessionSummary.Status.SHARED,
+        version=(latest.version if latest else 0) + 1,
+        period_start=draft.period_start,
+        period_end=draft.period_end,
+        snapshot=visible(draft.snapshot, draft.hidden, draft.included_thoughts),
+        shared_from_revision=draft.revision,
+        created_at=now,
+        shared_at=now,
+    )

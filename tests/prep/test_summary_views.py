@@ -1,0 +1,171 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from prep import summaries
+from prep.models import AccessEvent, AgendaItem, PrepPreference, PreSessionSummary
+from tests.factories import AppointmentFactory, DailyEntryFactory
+
+
+@pytest.fixture
+def appointment(therapist, patient):
+    today = patient.today()
+    DailyEntryFactory(patient=patient, day=today - timedelta(days=1), mood=9)
+    DailyEntryFactory(
+        patient=patient, day=today - timedelta(days=3), mood=2, discuss_next_session=True,
+        thoughts="The argument with my brother",
+    )  # fmt: skip
+    return AppointmentFactory(
+        therapist=therapist, patient=patient, starts_at=timezone.now() + timedelta(days=2)
+    )
+
+
+def review_url(appointment):
+    return reverse("prep:summary_review", args=[appointment.pk])
+
+
+def read_url(appointment):
+    return reverse("prep:summary_read", args=[appointment.pk])
+
+
+def test_the_patient_prepares_a_draft_on_demand(client, patient, appointment):
+    client.force_login(patient)
+    assert "Prepare my summary now" in client.get(review_url(appointment)).content.decode()
+    client.post(reverse("prep:summary_generate", args=[appointment.pk]))
+    page = client.get(review_url(appointment)).content.decode()
+    assert "Hardest day" in page
+    assert "The argument with my brother" in page  # the patient sees their own words
+
+
+def test_until_shared_the_therapist_sees_only_not_shared_yet(client, therapist, appointment):
+    summaries.generate_draft(appointment)
+    client.force_login(therapist)
+    page = client.get(read_url(appointment)).content.decode()
+    assert "Not shared yet." in page
+    assert "Hardest day" not in page
+    assert not AccessEvent.objects.exists()
+
+
+def test_the_patient_leaves_items_out_and_shares(client, patient, therapist, appointment):
+    """GIVEN a draft with a hardest day and a flagged day with the patient's words
+    WHEN the patient unticks the hardest day, leaves the words out, and shares
+    THEN the therapist reads the summary without either."""
+    draft = summaries.generate_draft(appointment)
+    keep = [k for k in summaries.item_keys(draft.snapshot) if k != "worst_day"]
+    client.force_login(patient)
+    response = client.post(
+        reverse("prep:summary_choices", args=[appointment.pk]),
+        {"show": keep, "action": "share"},
+        follow=True,
+    )
+    assert "Shared with Dana Reyes (version 1)" in response.content.decode()
+
+    client.force_login(therapist)
+    page = client.get(read_url(appointment)).content.decode()
+    assert "Best day" in page
+    assert "Hardest day" not in page
+    assert "The argument with my brother" not in page
+    assert "Days I marked to bring up" in page
+
+
+def test_included_words_reach_the_therapist(client, patient, therapist, appointment):
+    draft = summaries.generate_draft(appointment)
+    entry_id = draft.snapshot["flagged"][0]["entry"]
+    client.force_login(patient)
+    client.post(
+        reverse("prep:summary_choices", args=[appointment.pk]),
+        {"show": list(summaries.item_keys(draft.snapshot)), "thought": [str(entry_id)],
+         "action": "share"},
+    )  # fmt: skip
+    client.force_login(therapist)
+    assert "The argument with my brother" in client.get(read_url(appointment)).content.decode()
+
+
+def test_saving_choices_shares_nothing(client, patient, appointment):
+    summaries.generate_draft(appointment)
+    client.force_login(patient)
+    client.post(
+        reverse("prep:summary_choices", args=[appointment.pk]), {"show": [], "action": "save"}
+    )
+    assert not PreSessionSummary.objects.filter(version__gt=0).exists()
+
+
+def test_every_opening_is_recorded_and_shown_to_the_patient(
+    client, patient, therapist, appointment
+):
+    summaries.generate_draft(appointment)
+    summaries.share(appointment)
+    client.force_login(therapist)
+    client.get(read_url(appointment))
+    client.get(read_url(appointment))
+    assert AccessEvent.objects.filter(viewer=therapist).count() == 2
+    client.force_login(patient)
+    page = client.get(review_url(appointment)).content.decode()
+    assert page.count("Opened by your therapist, Dana Reyes") == 2
+
+
+def test_a_question_added_while_reviewing_joins_the_agenda(client, patient, appointment):
+    summaries.generate_draft(appointment)
+    client.force_login(patient)
+    client.post(
+        reverse("prep:summary_add_agenda", args=[appointment.pk]),
+        {"kind": "question", "text": "Can we talk about medication?"},
+    )
+    assert AgendaItem.objects.filter(patient=patient, kind="question").exists()
+    page = client.get(review_url(appointment)).content.decode()
+    assert "Can we talk about medication?" in page
+
+
+def test_an_empty_agenda_line_is_refused(client, patient, appointment):
+    client.force_login(patient)
+    response = client.post(
+        reverse("prep:summary_add_agenda", args=[appointment.pk]),
+        {"kind": "topic", "text": "   "},
+        follow=True,
+    )
+    assert "Write a few words" in response.content.decode()
+    assert not AgendaItem.objects.exists()
+
+
+def test_journal_edits_after_sharing_do_not_change_what_the_therapist_reads(
+    client, patient, therapist, appointment
+):
+    summaries.generate_draft(appointment)
+    summaries.share(appointment)
+    patient.daily_entries.update(mood=5)
+    client.force_login(patient)
+    client.post(reverse("prep:summary_generate", args=[appointment.pk]))
+    client.force_login(therapist)
+    page = client.get(read_url(appointment)).content.decode()
+    assert "mood 9" in page
+
+
+def test_the_patient_can_choose_to_share_automatically(client, patient):
+    client.force_login(patient)
+    client.post(reverse("prep:share_automatically"), {"on": "1"})
+    assert PrepPreference.objects.get(patient=patient).share_automatically
+    client.post(reverse("prep:share_automatically"), {"on": "0"})
+    assert not PrepPreference.objects.get(patient=patient).share_automatically
+
+
+def test_a_tampered_choice_cannot_add_or_break_anything(client, patient, appointment):
+    summaries.generate_draft(appointment)
+    client.force_login(patient)
+    response = client.post(
+        reverse("prep:summary_choices", args=[appointment.pk]),
+        {"show": ["'; DROP TABLE", "section:nope"], "thought": ["abc", "-1"], "action": "share"},
+    )
+    assert response.status_code == 302
+    shared = PreSessionSummary.objects.get(version=1)
+    assert shared.snapshot["overview"] is None  # everything unticked stays out
+
+
+def test_the_print_view_hides_the_chrome(client, therapist, appointment):
+    summaries.generate_draft(appointment)
+    summaries.share(appointment)
+    client.force_login(therapist)
+    page = client.get(read_url(appointment)).content.decode()
+    assert 'onclick="window.print()"' in page
+    assert "summary-print" in page
