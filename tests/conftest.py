@@ -66,3 +66,19 @@ def other_patient(other_therapist):
 @pytest.fixture
 def manager(db):
     return UserFactory(manager=True, first_name="Jo", last_name="Carter")
+
+
+# Everyone an access-matrix test tries each URL as.
+PEOPLE = ["anonymous", "patient", "other_patient", "therapist", "other_therapist", "manager"]
+
+
+@pytest.fixture
+def people(patient, other_patient, therapist, other_therapist, manager):
+    return {
+        "anonymous": None,
+        "patient": patient,
+        "other_patient": other_patient,
+        "therapist": therapist,
+        "other_therapist": other_therapist,
+        "manager": manager,
+    }

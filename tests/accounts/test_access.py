@@ -4,21 +4,8 @@ patient or therapist. A 404 tells an outsider nothing about what exists."""
 import pytest
 from django.urls import reverse
 
+from tests.conftest import PEOPLE
 from tests.factories import InvitationFactory
-
-PEOPLE = ["anonymous", "patient", "other_patient", "therapist", "other_therapist", "manager"]
-
-
-@pytest.fixture
-def people(patient, other_patient, therapist, other_therapist, manager):
-    return {
-        "anonymous": None,
-        "patient": patient,
-        "other_patient": other_patient,
-        "therapist": therapist,
-        "other_therapist": other_therapist,
-        "manager": manager,
-    }
 
 
 @pytest.fixture

@@ -6,24 +6,11 @@ import pytest
 from django.urls import reverse
 
 from journal.models import ParkedTopic, SafetyAlert, Symptom
+from tests.conftest import PEOPLE
 from tests.factories import DailyEntryFactory, MeasureResponseFactory, SymptomFactory
-
-PEOPLE = ["anonymous", "patient", "other_patient", "therapist", "other_therapist", "manager"]
 
 THOUGHT = "I keep replaying the argument with my sister at the station"
 TOPIC = "What happened at my grandmother's funeral"
-
-
-@pytest.fixture
-def people(patient, other_patient, therapist, other_therapist, manager):
-    return {
-        "anonymous": None,
-        "patient": patient,
-        "other_patient": other_patient,
-        "therapist": therapist,
-        "other_therapist": other_therapist,
-        "manager": manager,
-    }
 
 
 @pytest.fixture

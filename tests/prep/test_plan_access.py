@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prep.models import AgendaItem, Goal, GoalComment, Homework
+from tests.conftest import PEOPLE
 from tests.factories import (
     AgendaItemFactory,
     CareLinkFactory,
@@ -17,22 +18,8 @@ from tests.factories import (
     UserFactory,
 )
 
-PEOPLE = ["anonymous", "patient", "other_patient", "therapist", "other_therapist", "manager"]
-
 AGENDA_TEXT = "Why do Sunday evenings feel so heavy"
 THOUGHT = "I froze again when my manager raised her voice"
-
-
-@pytest.fixture
-def people(patient, other_patient, therapist, other_therapist, manager):
-    return {
-        "anonymous": None,
-        "patient": patient,
-        "other_patient": other_patient,
-        "therapist": therapist,
-        "other_therapist": other_therapist,
-        "manager": manager,
-    }
 
 
 @pytest.fixture

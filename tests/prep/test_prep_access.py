@@ -6,21 +6,8 @@ from django.urls import reverse
 
 from prep import summaries
 from prep.models import Appointment, PreSessionSummary
+from tests.conftest import PEOPLE
 from tests.factories import AppointmentFactory
-
-PEOPLE = ["anonymous", "patient", "other_patient", "therapist", "other_therapist", "manager"]
-
-
-@pytest.fixture
-def people(patient, other_patient, therapist, other_therapist, manager):
-    return {
-        "anonymous": None,
-        "patient": patient,
-        "other_patient": other_patient,
-        "therapist": therapist,
-        "other_therapist": other_therapist,
-        "manager": manager,
-    }
 
 
 @pytest.fixture
