@@ -46,6 +46,27 @@ def test_demo_patients_get_about_sixty_days_of_varied_history(db, debug_on):
     assert len(kinds) == 10  # each every two weeks
 
 
+def test_demo_sessions_goals_and_summaries(db, debug_on):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from prep.models import Appointment, Goal, Homework, PreSessionSummary
+
+    run()
+    for email, shared in (("sam@demo.example", False), ("alex@demo.example", True)):
+        patient = User.objects.get(email=email)
+        past = Appointment.objects.filter(patient=patient, starts_at__lt=timezone.now())
+        assert past.attended().count() == 4
+        upcoming = Appointment.objects.get(patient=patient, starts_at__gt=timezone.now())
+        assert timedelta(days=1) < upcoming.starts_at - timezone.now() < timedelta(days=3)
+        versions = PreSessionSummary.objects.filter(appointment=upcoming)
+        assert versions.filter(version=0).exists()
+        assert versions.filter(version__gt=0).exists() is shared
+        assert Goal.objects.filter(patient=patient).exists()
+        assert Homework.objects.filter(patient=patient).exists()
+
+
 def test_it_is_idempotent(db, debug_on):
     run()
     from journal.models import DailyEntry

@@ -261,3 +261,34 @@ def test_the_query_count_does_not_grow_with_history(
         snapshot = summaries.build(long)
     assert snapshot["overview"]["logged"] > 0
     assert len(snapshot["symptoms"]) == 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_shares_racing_make_one_version(therapist, patient):
+    """GIVEN a draft WHEN two requests press Share at the same moment THEN the draft
+    row lock lets one create version 1 and the other find it."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (CI runs this)")
+    appointment = AppointmentFactory(therapist=therapist, patient=patient, starts_at=SESSION)
+    summaries.generate_draft(appointment)
+    results, barrier = [], threading.Barrier(2)
+
+    def press_share():
+        try:
+            barrier.wait()
+            results.append(summaries.share(appointment).pk)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press_share) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2
+    assert len(set(results)) == 1
+    assert PreSessionSummary.objects.filter(version__gt=0).count() == 1
