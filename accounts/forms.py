@@ -133,13 +133,7 @@ class AcceptInvitationForm(forms.Form):
 
 class ProfileForm(forms.ModelForm):
     timezone = TimezoneField()
-    reminder_time = ReminderTimeField()
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "timezone", "reminder_time"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.instance.is_patient:
-            del self.fields["reminder_time"]
+        fields = ["first_name", "last_name", "timezone"]

@@ -156,6 +156,16 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The whole periodic schedule, one entry per job, each with an expiry so a backlog
 # after downtime does not run stale copies. Later features add their jobs here.
 CELERY_BEAT_SCHEDULE = {
+    "dispatch-reminders": {
+        "task": "prep.tasks.dispatch_reminders",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "plan-daily-nudges": {
+        "task": "prep.tasks.plan_daily_nudges",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
     "prepare-upcoming-summaries": {
         "task": "prep.tasks.prepare_upcoming_summaries",
         "schedule": 600.0,
@@ -168,9 +178,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Email: printed to the console in development, SMTP (or any backend) from EMAIL_URL.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# Email: SMTP (or any backend) from EMAIL_URL. Without it, messages are written to
+# var/mail/, where the DEBUG-only mailbox at /dev/mailbox/ shows them.
+if env.str("EMAIL_URL", default=""):
+    EMAIL_CONFIG = env.email_url("EMAIL_URL")
+    vars().update(EMAIL_CONFIG)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Between Sessions <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SUBJECT_PREFIX = "[Between Sessions] "
@@ -239,6 +254,13 @@ CRISIS_RESOURCES = env.json(
         },
     ],
 )
+
+# The reminder outbox (prep/dispatch.py). A row claimed but not marked sent for this
+# many seconds is taken to belong to a dead worker and is sent again.
+REMINDER_CLAIM_TIMEOUT = env.int("REMINDER_CLAIM_TIMEOUT", default=300)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
+REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
 
 # Invitations a therapist sends are valid this long (seconds).
 INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)

@@ -4,10 +4,12 @@ sessions at once for one therapist, attendance only once a session has started."
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 
+from . import reminders
 from .models import Appointment
 
 
@@ -49,40 +51,49 @@ def save_booking(appointment: Appointment) -> Appointment:
             "You already have a session then ("
             f"{other.starts_at.astimezone(zone):%H:%M}–{other.ends_at.astimezone(zone):%H:%M})."
         )
-    if appointment.pk:
+    is_new, changed = appointment.pk is None, False
+    if not is_new:
         previous = Appointment.objects.get(pk=appointment.pk)
-        if (previous.starts_at, previous.ends_at, previous.location, previous.kind) != (
+        changed = (previous.starts_at, previous.ends_at, previous.location, previous.kind) != (
             appointment.starts_at,
             appointment.ends_at,
             appointment.location,
             appointment.kind,
-        ):
+        )
+        if changed:
             appointment.sequence = previous.sequence + 1
     appointment.save()
+    if is_new or changed:
+        reminders.plan_for_booking(appointment, moved=not is_new)
     return appointment
 
 
+@transaction.atomic
 def cancel(appointment: Appointment, by: User) -> bool:
-    """Cancel a session that has not happened; returns False if it already had an
-    outcome."""
+    """Cancel a session that has not happened, with its pending reminders; returns
+    False if it had already started or had an outcome."""
     outcome = (
         Appointment.Outcome.CANCELLED_BY_PATIENT
         if by.pk == appointment.patient_id
         else Appointment.Outcome.CANCELLED_BY_THERAPIST
     )
-    return bool(
-        Appointment.objects.filter(pk=appointment.pk, outcome="").update(
-            outcome=outcome, outcome_recorded_at=timezone.now(), sequence=appointment.sequence + 1
-        )
-    )
+    cancelled = Appointment.objects.filter(
+        pk=appointment.pk, outcome="", starts_at__gt=timezone.now()
+    ).update(outcome=outcome, outcome_recorded_at=timezone.now(), sequence=F("sequence") + 1)
+    if cancelled:
+        appointment.refresh_from_db()
+        reminders.plan_for_cancellation(appointment)
+    return bool(cancelled)
 
 
+@transaction.atomic
 def record_outcome(appointment: Appointment, outcome: str) -> None:
     if not appointment.has_started:
         raise BookingError("Attendance can be recorded once the session has started.")
     appointment.outcome = outcome
     appointment.outcome_recorded_at = timezone.now()
     appointment.save(update_fields=["outcome", "outcome_recorded_at", "updated_at"])
+    reminders.plan_for_outcome(appointment)
 
 
 def needing_attendance(therapist):

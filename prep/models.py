@@ -49,6 +49,7 @@ class Appointment(models.Model):
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
     # Bumped each time the time or place changes (calendar invitations follow it).
     sequence = models.PositiveIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -251,3 +252,123 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Opened {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class ReminderQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Reminder.Status.PENDING)
+
+
+class Reminder(models.Model):
+    """The outbox: one row per email the system sends on a schedule or on an event.
+
+    Rows are written in the same transaction as the change that causes them and sent
+    by the per-minute dispatcher (prep/tasks.py), which claims them with
+    `select_for_update(skip_locked=True)`. `key` makes each (kind, target, due time)
+    exist once, so re-planning never doubles an email.
+    """
+
+    class Kind(models.TextChoices):
+        APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
+        BOOKED = "booked", "Booking confirmation"
+        MOVED = "moved", "Appointment moved"
+        CANCELLED = "cancelled", "Appointment cancelled"
+        DAILY_NUDGE = "daily_nudge", "Daily log reminder"
+        SUMMARY_READY = "summary_ready", "Summary ready to review"
+        NO_SHOW = "no_show", "Missed session follow-up"
+        LATE_CANCELLATION = "late_cancellation", "Late cancellation note"
+        FEEDBACK_REQUEST = "feedback_request", "Feedback request"
+        REBOOK_REQUEST = "rebook_request", "Request for a new time"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        SKIPPED = "skipped", "Not needed"
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            # The dispatcher's scan: pending rows whose time has come.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status="pending"),
+                name="prep_reminder_due_idx",
+            ),
+            models.Index(fields=["status", "claimed_at"], name="prep_reminder_claimed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class EmailPreference(models.Model):
+    """What a person wants to receive. Every email names its category and carries a
+    one-click link to turn that category off."""
+
+    class Category(models.TextChoices):
+        REMINDERS = "reminders", "Appointment reminders"
+        BOOKINGS = "bookings", "Booking changes and follow-ups"
+        DAILY = "daily", "Daily log reminder"
+        SUMMARIES = "summaries", "Summary ready to review"
+        FEEDBACK = "feedback", "Requests for session feedback"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preference"
+    )
+    reminders = models.BooleanField("Appointment reminders", default=True)
+    reminder_first = models.BooleanField("The day-before reminder", default=True)
+    reminder_second = models.BooleanField("The same-day reminder", default=True)
+    bookings = models.BooleanField("Booking changes and follow-ups", default=True)
+    daily = models.BooleanField("Daily log reminder", default=True)
+    daily_paused_until = models.DateField(null=True, blank=True)
+    summaries = models.BooleanField("Summary ready to review", default=True)
+    feedback = models.BooleanField("Requests for session feedback", default=True)
+
+    def __str__(self) -> str:
+        return f"Email preferences of {self.user}"
+
+    def wants(self, category: str) -> bool:
+        return getattr(self, category)
+
+
+class PracticeSettings(models.Model):
+    """Settings for the whole practice; one row."""
+
+    first_reminder_hours = models.PositiveSmallIntegerField(
+        "First reminder (hours before)", default=24
+    )
+    second_reminder_hours = models.PositiveSmallIntegerField(
+        "Second reminder (hours before)", default=2
+    )
+
+    class Meta:
+        verbose_name_plural = "practice settings"
+
+    def __str__(self) -> str:
+        return "Practice settings"
+
+    @classmethod
+    def current(cls) -> "PracticeSettings":
+        return cls.objects.order_by("pk").first() or cls()

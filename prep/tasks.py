@@ -2,9 +2,10 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
-from . import summaries
+from . import reminders, summaries
 from .models import Appointment, PrepPreference, PreSessionSummary
 
 logger = logging.getLogger(__name__)
@@ -38,9 +39,34 @@ def prepare_summary(appointment_id: int) -> None:
     )
     if appointment is None or summaries.draft_for(appointment):
         return
-    summaries.generate_draft(appointment)
-    if PrepPreference.objects.filter(
-        patient_id=appointment.patient_id, share_automatically=True
-    ).exists():
-        summaries.share(appointment)
+    with transaction.atomic():
+        summaries.generate_draft(appointment)
+        if PrepPreference.objects.filter(
+            patient_id=appointment.patient_id, share_automatically=True
+        ).exists():
+            summaries.share(appointment)
+        else:
+            reminders.plan_summary_ready(appointment)
     logger.info("Prepared the summary for appointment %s", appointment_id)
+
+
+@shared_task(ignore_result=True, time_limit=240, soft_time_limit=220)
+def dispatch_reminders() -> dict:
+    """Beat runs this every minute: the per-minute scan of due rows is the whole
+    schedule, so no task ever waits in the broker with a far-future ETA."""
+    from . import dispatch
+
+    return dispatch.dispatch()
+
+
+@shared_task(ignore_result=True, time_limit=600, soft_time_limit=580)
+def plan_daily_nudges() -> int:
+    """Make sure every patient who wants one has their next daily nudge planned."""
+    from accounts.models import User
+
+    from . import reminders
+
+    planned = 0
+    for patient in User.objects.filter(role=User.Role.PATIENT, is_active=True).iterator():
+        planned += reminders.plan_daily_nudge(patient) is not None
+    return planned

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import reminder_views, views
 
 app_name = "prep"
 
@@ -41,6 +41,10 @@ urlpatterns = [
         views.summary_add_agenda,
         name="summary_add_agenda",
     ),
+    path("email/<str:token>/", reminder_views.appointment_action, name="appointment_action"),
+    path("unsubscribe/<str:token>/", reminder_views.unsubscribe, name="unsubscribe"),
+    path("settings/email/", reminder_views.email_preferences, name="email_preferences"),
+    path("reminders/", reminder_views.reminder_log, name="reminder_log"),
     # Goals, homework and the agenda (prep/plan_urls.py).
     path("", include("prep.plan_urls")),
 ]

@@ -68,7 +68,7 @@ def test_development_defaults_need_no_services():
     assert found["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert found["CELERY_BROKER_URL"] == "filesystem://"
     assert found["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
-    assert found["EMAIL_BACKEND"].endswith("console.EmailBackend")
+    assert found["EMAIL_BACKEND"].endswith("filebased.EmailBackend")
 
 
 def test_services_come_from_urls():

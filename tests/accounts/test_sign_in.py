@@ -168,7 +168,7 @@ def test_times_are_shown_in_the_viewers_own_time_zone(client, therapist):
     assert "sent 1 Jul, 21:00" in page
 
 
-def test_settings_save_time_zone_and_reminder_time(client, patient):
+def test_settings_save_name_and_time_zone(client, patient):
     client.force_login(patient)
     response = client.post(
         reverse("accounts:profile"),
@@ -176,25 +176,22 @@ def test_settings_save_time_zone_and_reminder_time(client, patient):
             "first_name": "Sam",
             "last_name": "Patel",
             "timezone": "America/Chicago",
-            "reminder_time": "07:15",
         },
     )
     assert response.status_code == 302
     patient.refresh_from_db()
     assert patient.timezone == "America/Chicago"
-    assert patient.reminder_time.strftime("%H:%M") == "07:15"
 
 
 def test_settings_refuse_an_unknown_time_zone(client, patient):
     client.force_login(patient)
     response = client.post(
         reverse("accounts:profile"),
-        {"first_name": "Sam", "timezone": "Nowhere/Special", "reminder_time": "25:00"},
+        {"first_name": "Sam", "timezone": "Nowhere/Special"},
     )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Select a valid choice." in page
-    assert "Enter a valid time." in page
     patient.refresh_from_db()
     assert patient.timezone == "Europe/London"
 
