@@ -17,7 +17,7 @@ def sign_in(page: Page, base_url: str, email: str) -> None:
 def open_menu_item(page: Page, name: str) -> None:
     # On a phone the navigation is collapsed behind the menu button.
     page.get_by_role("button", name="Show menu").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 
 
 def test_a_therapist_invites_a_patient_who_joins_from_the_email(
