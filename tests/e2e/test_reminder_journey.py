@@ -1,6 +1,6 @@
 import re
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 import time_machine
 from django.utils import timezone
