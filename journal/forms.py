@@ -2,24 +2,10 @@ from decimal import Decimal
 
 from django import forms
 
+from accounts.widgets import ScaleWidget
+
 from .measures import DIFFICULTY, DIFFICULTY_QUESTION, FREQUENCY, Questionnaire
 from .models import SEVERITY_CHOICES, DailyEntry, MeasurePlan, ParkedTopic, Symptom
-
-
-class ScaleWidget(forms.NumberInput):
-    """A 0–10 slider with words at both ends (templates/journal/widgets/scale.html)."""
-
-    input_type = "range"
-    template_name = "journal/widgets/scale.html"
-
-    def __init__(self, low: str, high: str):
-        super().__init__(attrs={"min": 0, "max": 10, "step": 1, "class": "form-range"})
-        self.low, self.high = low, high
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        context["widget"].update(low=self.low, high=self.high)
-        return context
 
 
 def scale(label: str, low: str, high: str) -> forms.IntegerField:

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from django.db.models import Avg
 
-from . import charts
+from accounts import charts
+
 from .models import DailyEntry, SymptomRating
 
 TREND_WEEKS = (2, 4, 12)

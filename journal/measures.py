@@ -11,7 +11,9 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import Max
 
-from . import charts, safety
+from accounts import charts
+
+from . import safety
 from .models import MeasurePlan, MeasureResponse
 
 NOTICE = (

@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts import charts
 from accounts.access import patient_required, patients_of, therapist_required, therapists_of
 from accounts.models import Invitation
-from journal import charts, measures, safety
+from journal import measures, safety
 from journal.models import DailyEntry
 
 from . import appointments, summaries

@@ -1,5 +1,5 @@
-"""Server-rendered SVG charts: no JavaScript, print cleanly, and each comes with a
-data table for screen readers (the templates render the table beside the chart)."""
+"""Server-rendered SVG charts shared by every app: no JavaScript, print cleanly, and
+each comes with a data table for screen readers (templates render it beside the chart)."""
 
 from dataclasses import dataclass
 from datetime import date
