@@ -171,6 +171,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    "send-pending-alliance-alerts": {
+        "task": "feedback.tasks.send_pending_alliance_alerts",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "send-pending-safety-alerts": {
         "task": "journal.tasks.send_pending_safety_alerts",
         "schedule": 60.0,
@@ -261,6 +266,14 @@ REMINDER_CLAIM_TIMEOUT = env.int("REMINDER_CLAIM_TIMEOUT", default=300)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
 REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+
+# Relationship feedback (feedback/alerts.py): an alert when any rating is at or below
+# ITEM_MAX, the mean is under MEAN_BELOW, or the mean drops by DROP or more from the
+# patient's own running mean of their previous three.
+ALLIANCE_ALERT_ITEM_MAX = env.int("ALLIANCE_ALERT_ITEM_MAX", default=6)
+ALLIANCE_ALERT_MEAN_BELOW = env.float("ALLIANCE_ALERT_MEAN_BELOW", default=9.0)
+ALLIANCE_ALERT_DROP = env.float("ALLIANCE_ALERT_DROP", default=2.0)
+FEEDBACK_EDITABLE_HOURS = env.int("FEEDBACK_EDITABLE_HOURS", default=48)
 
 # Invitations a therapist sends are valid this long (seconds).
 INVITATION_MAX_AGE = env.int("INVITATION_MAX_AGE", default=7 * 24 * 3600)

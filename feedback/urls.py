@@ -5,5 +5,13 @@ from . import views
 app_name = "feedback"
 
 urlpatterns = [
+    path("feedback/", views.mine, name="mine"),
+    path("feedback/alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
+    path("feedback/patients/<int:patient_id>/", views.patient_feedback, name="patient_feedback"),
     path("practice/", views.practice_home, name="practice_home"),
+    path(
+        "practice/escalations/<int:escalation_id>/handled/",
+        views.escalation_handled,
+        name="escalation_handled",
+    ),
 ]

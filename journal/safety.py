@@ -10,10 +10,9 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.access import therapists_of
-from accounts.emails import build_email
+from accounts.emails import build_email, send_once
 
 from .models import DailyEntry, MeasureResponse, SafetyAlert
 
@@ -55,30 +54,16 @@ def _notify_after_commit(alert: SafetyAlert) -> None:
 
 
 def send_alert_email(alert_id: int) -> bool:
-    """Claim and send one alert's email; True when this call sent it.
+    """Send one alert's email to the patient's therapists, at most once."""
 
-    The claim is a conditional update, so two workers never both send it; a failed
-    send releases the claim for a retry.
-    """
-    claimed = SafetyAlert.objects.filter(pk=alert_id, notified_at=None).update(
-        notified_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    alert = SafetyAlert.objects.select_related("patient").get(pk=alert_id)
-    recipients = [therapist.email for therapist in therapists_of(alert.patient)]
-    if not recipients:
-        return True
-    try:
-        build_email(
-            "safety_alert",
-            {"site_url": settings.SITE_URL},
-            to=recipients,
-        ).send()
-    except Exception:
-        SafetyAlert.objects.filter(pk=alert_id).update(notified_at=None)
-        raise
-    return True
+    def build():
+        alert = SafetyAlert.objects.select_related("patient").get(pk=alert_id)
+        recipients = [therapist.email for therapist in therapists_of(alert.patient)]
+        if not recipients:
+            return None
+        return build_email("safety_alert", {"site_url": settings.SITE_URL}, to=recipients)
+
+    return send_once(SafetyAlert, alert_id, "notified_at", build)
 
 
 def crisis_resources() -> list[dict]:

@@ -312,6 +312,8 @@ def build(reminder: Reminder) -> EmailMultiAlternatives:
             )
         if reminder.kind == Kind.NO_SHOW:
             context["rebook_url"] = action_link(appointment, "rebook")
+        if reminder.kind == Kind.FEEDBACK_REQUEST:
+            context["feedback_url"] = site_url(reverse("prep:give_feedback", args=[appointment.pk]))
     if reminder.kind == Kind.DAILY_NUDGE:
         local_day = reminder.due_at.astimezone(recipient.zone).date()
         context["log_url"] = site_url(reverse("journal:entry", args=[local_day]))

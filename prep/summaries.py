@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 
+from feedback.models import RATINGS, SessionFeedback
 from journal import measures
 from journal.models import DailyEntry, MeasureResponse, ParkedTopic, SafetyAlert, SymptomRating
 
@@ -106,6 +107,7 @@ def build(appointment: Appointment, today: date | None = None) -> dict:
                 patient=patient, created_at__date__range=(start, end + timedelta(days=1))
             ).order_by("created_at")
         ],
+        "relationship": _relationship(appointment),
         "attendance": [
             {
                 "starts_at": past.starts_at.isoformat(),
@@ -199,6 +201,32 @@ def _flagged(in_period) -> list[dict]:
     ]
 
 
+def _relationship(appointment: Appointment) -> list[dict]:
+    """The last ratings the patient shared with this therapist, and a comment only
+    where they shared it and asked to talk about it."""
+    recent = (
+        SessionFeedback.objects.filter(
+            patient_id=appointment.patient_id,
+            therapist_id=appointment.therapist_id,
+            session_at__lt=appointment.starts_at,
+        )
+        .exclude(visibility=SessionFeedback.Visibility.PRIVATE)
+        .order_by("-session_at")[:3]
+    )
+    return [
+        {
+            "key": f"relationship:{item.pk}",
+            "session_at": item.session_at.isoformat(),
+            **{name: getattr(item, name) for name in RATINGS},
+            "wants_to_talk": item.discuss_next_time,
+            "comment": item.comment
+            if item.therapist_sees_comment and item.discuss_next_time
+            else "",
+        }
+        for item in recent
+    ]
+
+
 def _parked(patient) -> dict:
     topics = list(ParkedTopic.objects.filter(patient=patient))
     return {
@@ -253,9 +281,10 @@ SECTIONS = {
     "homework": "Homework",
     "measures": "Questionnaires",
     "safety": "Safety",
+    "relationship": "How working together feels",
     "attendance": "Recent sessions",
 }
-LIST_SECTIONS = ("symptoms", "agenda", "flagged", "goals", "homework", "measures")
+LIST_SECTIONS = ("symptoms", "agenda", "flagged", "goals", "homework", "measures", "relationship")
 
 
 def visible(snapshot: dict, hidden: list[str], included_thoughts: list[int]) -> dict:

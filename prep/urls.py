@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import reminder_views, views
+from . import feedback_views, reminder_views, views
 
 app_name = "prep"
 
@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("appointments/<int:appointment_id>/summary/", views.summary_read, name="summary_read"),
     path("sessions/", views.session_list, name="session_list"),
+    path(
+        "sessions/<int:appointment_id>/feedback/",
+        feedback_views.give_feedback,
+        name="give_feedback",
+    ),
     path("sessions/share-automatically/", views.share_automatically, name="share_automatically"),
     path("sessions/<int:appointment_id>/summary/", views.summary_review, name="summary_review"),
     path(

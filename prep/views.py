@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 from accounts import charts
 from accounts.access import patient_required, patients_of, therapist_required, therapists_of
 from accounts.models import Invitation
+from feedback import alerts as alliance
+from feedback.models import SessionFeedback
 from journal import measures, safety
 from journal.models import DailyEntry
 
@@ -36,6 +38,15 @@ def patient_home(request):
             .select_related("therapist")
             .first(),
             "therapists": therapists_of(patient).order_by("last_name", "first_name"),
+            "feedback_due": list(
+                Appointment.objects.attended()
+                .filter(patient=patient, starts_at__gte=timezone.now() - timedelta(days=14))
+                .exclude(
+                    pk__in=SessionFeedback.objects.filter(patient=patient).values("appointment_id")
+                )
+                .select_related("therapist")
+                .order_by("-starts_at")[:3]
+            ),
         },
     )
 
@@ -66,6 +77,7 @@ def therapist_dashboard(request):
         "prep/therapist_dashboard.html",
         {
             "safety_alerts": list(safety.open_alerts_for(therapist)),
+            "alliance_alerts": list(alliance.open_alerts_for(therapist)),
             "appointments": list(upcoming),
             "needs_attendance": list(appointments.needing_attendance(therapist)),
             "outcome_choices": Appointment.Outcome.choices,

@@ -1,0 +1,100 @@
+from django import forms
+
+from accounts.widgets import ScaleWidget
+
+from .models import AllianceAlert, Escalation, SessionFeedback
+
+# Our own wording on the bond / goals / approach / overall constructs.
+QUESTIONS = {
+    "bond": "I felt heard, respected and safe to be honest",
+    "goals": "We worked on what I wanted to work on",
+    "approach": "The way we work fits me, and we decide things together",
+    "overall": "Overall, this session was right for me",
+}
+
+
+def rating(name: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=QUESTIONS[name],
+        min_value=0,
+        max_value=10,
+        initial=8,
+        widget=ScaleWidget("Not at all", "Completely"),
+        error_messages={"required": "Choose a value from 0 to 10."},
+    )
+
+
+class FeedbackForm(forms.ModelForm):
+    bond = rating("bond")
+    goals = rating("goals")
+    approach = rating("approach")
+    overall = rating("overall")
+    comment = forms.CharField(
+        label="What would make our sessions better? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    discuss_next_time = forms.BooleanField(
+        label="I’d like to talk about our relationship next time", required=False
+    )
+    visibility = forms.ChoiceField(
+        label="Who sees this",
+        choices=SessionFeedback.Visibility.choices,
+        initial=SessionFeedback.Visibility.SHARED,
+        widget=forms.RadioSelect,
+    )
+    escalate = forms.BooleanField(
+        label="Also send this to the practice manager",
+        required=False,
+        help_text="For when the relationship feels beyond repair. The manager will contact you.",
+    )
+    escalation_message = forms.CharField(
+        label="Anything the manager should know (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    therapist_may_know = forms.BooleanField(
+        label="My therapist may know I contacted the manager", required=False
+    )
+
+    class Meta:
+        model = SessionFeedback
+        fields = [
+            "bond",
+            "goals",
+            "approach",
+            "overall",
+            "comment",
+            "discuss_next_time",
+            "visibility",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        escalation = getattr(self.instance, "escalation", None) if self.instance.pk else None
+        if escalation:
+            # An escalation once sent is the manager's to handle; it is not withdrawn here.
+            for name in ("escalate", "escalation_message", "therapist_may_know"):
+                del self.fields[name]
+
+
+class ReplyForm(forms.ModelForm):
+    reply = forms.CharField(
+        label="A short reply (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: “Thank you. Let’s talk about it on Tuesday.”",
+    )
+
+    class Meta:
+        model = AllianceAlert
+        fields = ["reply"]
+
+
+class EscalationHandledForm(forms.ModelForm):
+    class Meta:
+        model = Escalation
+        fields: list[str] = []
