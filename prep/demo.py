@@ -5,6 +5,9 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from feedback import alerts
+from feedback.models import AllianceAlert, SessionFeedback
+
 from . import summaries
 from .models import AgendaItem, Appointment, Goal, Homework
 
@@ -19,9 +22,12 @@ def seed_sessions(therapist, patient, *, share: bool) -> bool:
         return datetime.combine(today + timedelta(days=days), time(hour, 0), tzinfo=zone)
 
     hour = 10 if share else 15
+    # Relationship ratings per past session (bond, goals, approach, overall); Sam's
+    # last one drops and raises an alert, Alex's stay steady.
+    ratings = {56: (9, 9, 9, 9), 42: (9, 10, 9, 9), 28: (10, 9, 9, 10), 14: (6, 7, 6, 7)}
     for days_ago in (56, 42, 28, 14):
         outcome = Appointment.Outcome.LATE if days_ago == 42 else Appointment.Outcome.ATTENDED
-        Appointment.objects.create(
+        past = Appointment.objects.create(
             therapist=therapist,
             patient=patient,
             starts_at=at(-days_ago, hour),
@@ -30,6 +36,27 @@ def seed_sessions(therapist, patient, *, share: bool) -> bool:
             outcome=outcome,
             outcome_recorded_at=at(-days_ago, hour) + timedelta(hours=1),
         )
+        bond, goals, approach, overall = (9, 9, 10, 9) if share else ratings[days_ago]
+        feedback = SessionFeedback.objects.create(
+            appointment_id=past.pk,
+            patient=patient,
+            therapist=therapist,
+            session_at=past.starts_at,
+            bond=bond,
+            goals=goals,
+            approach=approach,
+            overall=overall,
+            comment="" if days_ago != 14 or share else "I felt rushed at the end.",
+            discuss_next_time=days_ago == 14 and not share,
+            visibility=SessionFeedback.Visibility.SCORES_ONLY
+            if share and days_ago == 28
+            else SessionFeedback.Visibility.SHARED,
+            created_at=past.starts_at + timedelta(hours=3),
+        )
+        alert = alerts.evaluate(feedback)
+        if alert:
+            # Part of the story already: no email goes out for it.
+            AllianceAlert.objects.filter(pk=alert.pk).update(notified_at=timezone.now())
     upcoming = Appointment.objects.create(
         therapist=therapist,
         patient=patient,
@@ -65,6 +92,10 @@ def seed_sessions(therapist, patient, *, share: bool) -> bool:
         done_at=timezone.now() - timedelta(days=3),
     )
     AgendaItem.objects.create(patient=patient, text="How to handle the family dinner next month")
+    if not share:
+        AgendaItem.objects.create(
+            patient=patient, text="I’d like to talk about how our sessions are going"
+        )
     AgendaItem.objects.create(
         patient=patient, kind=AgendaItem.Kind.QUESTION, text="Should we meet weekly for a while?"
     )

@@ -67,6 +67,17 @@ def test_demo_sessions_goals_and_summaries(db, debug_on):
         assert Homework.objects.filter(patient=patient).exists()
 
 
+def test_demo_feedback_has_one_drop_that_raised_an_alert(db, debug_on):
+    from feedback.models import AllianceAlert, SessionFeedback
+
+    run()
+    for email in ("sam@demo.example", "alex@demo.example"):
+        assert SessionFeedback.objects.filter(patient__email=email).count() == 4
+    [alert] = AllianceAlert.objects.all()
+    assert alert.feedback.patient.email == "sam@demo.example"
+    assert any(reason.startswith("Down") for reason in alert.reasons)
+
+
 def test_it_is_idempotent(db, debug_on):
     run()
     from journal.models import DailyEntry
