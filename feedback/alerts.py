@@ -47,6 +47,8 @@ def running_mean(feedback: SessionFeedback) -> float | None:
             session_at__lt=feedback.session_at,
         )
         .exclude(pk=feedback.pk)
+        # A private answer never shapes what the therapist is told.
+        .exclude(visibility=SessionFeedback.Visibility.PRIVATE)
         .order_by("-session_at")
         .annotate(item_mean=(F("bond") + F("goals") + F("approach") + F("overall")) / 4.0)
         .values_list("item_mean", flat=True)[:3]
@@ -104,6 +106,8 @@ def open_alerts_for(therapist):
         AllianceAlert.objects.filter(
             acknowledged_at=None,
             feedback__therapist=therapist,
+            feedback__patient__therapist_links__therapist=therapist,
+            feedback__patient__therapist_links__ended_at=None,
             feedback__visibility__in=(
                 SessionFeedback.Visibility.SHARED,
                 SessionFeedback.Visibility.SCORES_ONLY,

@@ -130,3 +130,68 @@ class AgendaItemFactory(factory.django.DjangoModelFactory):
 
     patient = factory.SubFactory(UserFactory)
     text = factory.Sequence(lambda n: f"Something to talk about {n}")
+
+
+def _yesterday_on_the_hour():
+    return (timezone.now() - timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+
+
+class AttendedAppointmentFactory(AppointmentFactory):
+    """A session that took place: by default yesterday on the hour, marked attended."""
+
+    starts_at = factory.LazyFunction(_yesterday_on_the_hour)
+    outcome = Appointment.Outcome.ATTENDED
+    outcome_recorded_at = factory.LazyAttribute(lambda a: a.ends_at)
+
+
+class SessionFeedbackFactory(factory.django.DjangoModelFactory):
+    """Relationship feedback on an attended session, saved as it is: no alert rules
+    run (call feedback.alerts.evaluate for those). Without `appointment`, an attended
+    session of this patient with this therapist is created at `session_at`; use
+    `for_session(appointment, ...)` to give feedback on an existing one."""
+
+    class Meta:
+        model = "feedback.SessionFeedback"
+
+    class Params:
+        appointment = factory.LazyAttribute(
+            lambda f: AttendedAppointmentFactory(
+                patient=f.patient, therapist=f.therapist, starts_at=f.session_at
+            )
+        )
+
+    patient = factory.SubFactory(UserFactory)
+    therapist = factory.SubFactory(UserFactory, therapist=True)
+    session_at = factory.LazyFunction(_yesterday_on_the_hour)
+    appointment_id = factory.SelfAttribute("appointment.pk")
+    bond = 9
+    goals = 9
+    approach = 9
+    overall = 9
+    visibility = "shared"
+
+    @classmethod
+    def for_session(cls, appointment, **kwargs):
+        return cls(
+            appointment=appointment,
+            patient=appointment.patient,
+            therapist=appointment.therapist,
+            session_at=appointment.starts_at,
+            **kwargs,
+        )
+
+
+class AllianceAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "feedback.AllianceAlert"
+
+    feedback = factory.SubFactory(SessionFeedbackFactory, bond=3)
+    reasons = factory.LazyFunction(lambda: ["Feeling heard and respected rated 3"])
+
+
+class EscalationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "feedback.Escalation"
+
+    feedback = factory.SubFactory(SessionFeedbackFactory, bond=1, goals=2)
+    message = "I would like to see someone else at the practice."
