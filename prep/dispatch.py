@@ -8,8 +8,12 @@
 2. `claim_due`: lock due pending rows with `select_for_update(skip_locked=True)` and
    mark them sending in one short transaction, so two dispatchers never share a row.
 3. `send_claimed`: send over one mail connection, mark each row sent as soon as the
-   server accepts it; a failure is recorded and retried with exponential backoff up
-   to REMINDER_MAX_ATTEMPTS, then the row is failed, visible to the therapist.
+   server accepts it; a refused message is recorded and retried with exponential
+   backoff up to REMINDER_MAX_ATTEMPTS, then the row is failed, visible to the
+   therapist. A mail server that cannot be reached at all is not the message's
+   fault: the batch waits and tries again without using up its attempts.
+   Each row is re-checked just before sending, so a row released and re-claimed by
+   another dispatcher is sent only by the one holding the newer claim.
 """
 
 import logging
@@ -62,13 +66,13 @@ def send_claimed(ids: list[int]) -> dict[str, int]:
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
+    except Exception as error:
+        logger.error("Mail server unreachable, %s reminders wait: %s", len(ids), error)
+        counts["retry"] += _postpone(ids, error)
+        return counts
+    try:
         for reminder in rows:
             counts[_send_one(reminder, connection)] += 1
-    except Exception as error:
-        # The mail server is unreachable: every claimed row not yet handled waits.
-        logger.warning("Mail connection failed: %s", error)
-        for reminder in Reminder.objects.filter(pk__in=ids, status=Status.SENDING):
-            counts[_failed(reminder, error)] += 1
     finally:
         try:
             connection.close()
@@ -78,12 +82,16 @@ def send_claimed(ids: list[int]) -> dict[str, int]:
 
 
 def _send_one(reminder: Reminder, connection) -> str:
-    if not reminders.still_wanted(reminder):
-        _finish(reminder, Status.SKIPPED)
+    if not _still_ours(reminder):
         return "skipped"
-    message = reminders.build(reminder)
-    message.connection = connection
+    # Anything going wrong with one reminder (its content, the server refusing it)
+    # is that reminder's failure alone; the rest of the batch goes on.
     try:
+        if not reminders.still_wanted(reminder):
+            _finish(reminder, Status.SKIPPED)
+            return "skipped"
+        message = reminders.build(reminder)
+        message.connection = connection
         message.send()
     except Exception as error:
         return _failed(reminder, error)
@@ -91,15 +99,34 @@ def _send_one(reminder: Reminder, connection) -> str:
     return "sent"
 
 
+def _mine(reminder: Reminder):
+    return Reminder.objects.filter(
+        pk=reminder.pk, status=Status.SENDING, claimed_at=reminder.claimed_at
+    )
+
+
+def _still_ours(reminder: Reminder) -> bool:
+    return _mine(reminder).exists()
+
+
 def _finish(reminder: Reminder, status: str, **fields) -> None:
-    Reminder.objects.filter(pk=reminder.pk, status=Status.SENDING).update(status=status, **fields)
+    _mine(reminder).update(status=status, **fields)
+
+
+def _postpone(ids: list[int], error: Exception) -> int:
+    return Reminder.objects.filter(pk__in=ids, status=Status.SENDING).update(
+        status=Status.PENDING,
+        claimed_at=None,
+        next_attempt_at=timezone.now() + timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS),
+        last_error=f"Mail server unreachable: {error}"[:300],
+    )
 
 
 def _failed(reminder: Reminder, error: Exception) -> str:
     attempts = reminder.attempts + 1
     give_up = attempts >= settings.REMINDER_MAX_ATTEMPTS
     backoff = timedelta(seconds=settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
-    Reminder.objects.filter(pk=reminder.pk, status=Status.SENDING).update(
+    _mine(reminder).update(
         status=Status.FAILED if give_up else Status.PENDING,
         attempts=attempts,
         next_attempt_at=None if give_up else timezone.now() + backoff,

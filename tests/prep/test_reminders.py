@@ -440,3 +440,38 @@ def test_the_reminder_log_shows_only_ones_own_sessions(
     client.force_login(other_therapist)
     page = client.get(reverse("prep:reminder_log")).content.decode()
     assert patient.display_name not in page
+
+
+def test_one_broken_reminder_does_not_hold_up_the_batch(therapist, patient):
+    first = book(therapist, patient)
+    book(therapist, patient, starts_at=NOW + timedelta(days=4))
+    real_build = reminders.build
+
+    def build(reminder):
+        if reminder.appointment_id == first.pk:
+            raise ValueError("a broken template")
+        return real_build(reminder)
+
+    with mock.patch.object(reminders, "build", side_effect=build):
+        totals = dispatch.dispatch()
+    assert (totals["sent"], totals["retry"]) == (1, 1)
+    assert first.reminders.get(kind=Kind.BOOKED).last_error == "a broken template"
+
+
+def test_a_row_reclaimed_by_another_dispatcher_is_not_sent_twice(
+    _clock, settings, therapist, patient
+):
+    """GIVEN a slow dispatcher holding a row whose claim went stale and was taken over
+    WHEN the slow one finally reaches the row THEN it leaves it to the new owner."""
+    from django.core.mail import get_connection
+
+    appointment = book(therapist, patient)
+    dispatch.claim_due(10)
+    held_by_slow_worker = appointment.reminders.get(kind=Kind.BOOKED)
+    _clock.move_to(NOW + timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 1))
+    dispatch.release_stale_claims()
+    fresh_ids = dispatch.claim_due(10)
+    assert dispatch._send_one(held_by_slow_worker, get_connection()) == "skipped"
+    assert sent_to(patient.email) == []
+    assert dispatch.send_claimed(fresh_ids)["sent"] == 1
+    assert len(sent_to(patient.email)) == 1
