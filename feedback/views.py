@@ -100,7 +100,7 @@ def patient_feedback(request, patient_id: int):
     patient = get_patient_for_therapist(request.user, patient_id)
     feedback = list(
         records.visible_to_therapist(request.user, patient)
-        .select_related("alert")
+        .select_related("alert", "escalation")
         .order_by("session_at")
     )
     return render(

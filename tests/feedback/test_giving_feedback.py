@@ -444,12 +444,11 @@ class TestEscalation:
         give(client, session, bond=3, escalate="on", escalation_message="Something else")
         assert Escalation.objects.get().message == TO_MANAGER
 
-    @pytest.mark.parametrize("may_know", [False, True])
-    def test_the_therapist_sees_nothing_of_it(
-        self, client, patient, therapist, session, next_session, may_know
+    def test_the_therapist_sees_nothing_of_it_unless_the_patient_allows(
+        self, client, patient, therapist, session, next_session
     ):
-        self.escalate(client, patient, session, may_know=may_know, bond=2, comment=COMMENT)
-        assert Escalation.objects.get().therapist_may_know is may_know
+        self.escalate(client, patient, session, may_know=False, bond=2, comment=COMMENT)
+        assert Escalation.objects.get().therapist_may_know is False
         alert = AllianceAlert.objects.get()
         client.force_login(therapist)
         pages = therapist_pages(client, patient, next_session)
@@ -458,6 +457,15 @@ class TestEscalation:
             assert TO_MANAGER not in page
             assert "manager" not in page.lower()
             assert "escalat" not in page.lower()
+
+    def test_with_permission_the_therapist_learns_of_it_on_the_feedback_history(
+        self, client, patient, therapist, session
+    ):
+        self.escalate(client, patient, session, may_know=True, bond=2, comment=COMMENT)
+        client.force_login(therapist)
+        page = client.get(reverse("feedback:patient_feedback", args=[patient.pk])).content.decode()
+        assert "Also sent to the practice manager" in page
+        assert TO_MANAGER in page
 
 
 class TestTheFeedbackRequest:
