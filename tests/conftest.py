@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 
 from tests.factories import CareLinkFactory, UserFactory
 
@@ -66,6 +67,20 @@ def other_patient(other_therapist):
 @pytest.fixture
 def manager(db):
     return UserFactory(manager=True, first_name="Jo", last_name="Carter")
+
+
+def assert_access(client, person, method: str, url: str, expected: int, data=None):
+    """One cell of an access matrix: signed out, a URL sends you to sign in; signed
+    in, it answers exactly `expected` (404 for anyone it does not belong to)."""
+    if person:
+        client.force_login(person)
+    response = getattr(client, method)(url, data)
+    if person is None:
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
+    else:
+        assert response.status_code == expected, (url, person)
+    return response
 
 
 # Everyone an access-matrix test tries each URL as.

@@ -4,7 +4,7 @@ patient or therapist. A 404 tells an outsider nothing about what exists."""
 import pytest
 from django.urls import reverse
 
-from tests.conftest import PEOPLE
+from tests.conftest import PEOPLE, assert_access
 from tests.factories import InvitationFactory
 
 
@@ -49,14 +49,7 @@ ALLOWED = {
 @pytest.mark.parametrize("page", list(ALLOWED))
 def test_access_matrix(client, people, urls, person, page):
     method, url = urls[page]
-    if people[person]:
-        client.force_login(people[person])
-    response = getattr(client, method)(url)
-    if person == "anonymous":
-        assert response.status_code == 302
-        assert response.url.startswith(reverse("account_login"))
-    else:
-        assert response.status_code == ALLOWED[page].get(person, 404), (page, person)
+    assert_access(client, people[person], method, url, ALLOWED[page].get(person, 404))
 
 
 def test_a_therapist_lists_only_their_own_patients(client, therapist, patient, other_patient):

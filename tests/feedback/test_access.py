@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from feedback.models import Escalation, SessionFeedback
-from tests.conftest import PEOPLE
+from tests.conftest import PEOPLE, assert_access
 from tests.factories import (
     AllianceAlertFactory,
     AttendedAppointmentFactory,
@@ -77,14 +77,7 @@ def test_the_matrix_covers_every_feedback_url(urls):
 @pytest.mark.parametrize("page", list(ALLOWED))
 def test_access_matrix(client, people, urls, person, page):
     method, url = urls[page]
-    if people[person]:
-        client.force_login(people[person])
-    response = getattr(client, method)(url)
-    if person == "anonymous":
-        assert response.status_code == 302
-        assert response.url.startswith(reverse("account_login"))
-    else:
-        assert response.status_code == ALLOWED[page].get(person, 404), (page, person)
+    assert_access(client, people[person], method, url, ALLOWED[page].get(person, 404))
 
 
 def everyone_but(person):

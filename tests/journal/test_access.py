@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from journal.models import ParkedTopic, SafetyAlert, Symptom
-from tests.conftest import PEOPLE
+from tests.conftest import PEOPLE, assert_access
 from tests.factories import DailyEntryFactory, MeasureResponseFactory, SymptomFactory
 
 THOUGHT = "I keep replaying the argument with my sister at the station"
@@ -106,14 +106,7 @@ def test_the_matrix_covers_every_journal_url(urls):
 @pytest.mark.parametrize("page", list(ALLOWED))
 def test_access_matrix(client, people, urls, person, page):
     method, url = urls[page]
-    if people[person]:
-        client.force_login(people[person])
-    response = getattr(client, method)(url)
-    if person == "anonymous":
-        assert response.status_code == 302
-        assert response.url.startswith(reverse("account_login"))
-    else:
-        assert response.status_code == ALLOWED[page].get(person, 404), (page, person)
+    assert_access(client, people[person], method, url, ALLOWED[page].get(person, 404))
 
 
 def test_today_takes_a_patient_to_their_own_entry_for_today(client, other_patient):
