@@ -1,12 +1,17 @@
+import logging
 import zoneinfo
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
 
 
 class UserTimezoneMiddleware:
@@ -69,3 +74,21 @@ class StaffMFARequiredMiddleware:
             )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class ServiceUnavailableMiddleware:
+    """When the shared cache (Redis: sign-in rate limits live there) is briefly
+    unreachable, say so with a 503 page instead of a 500. Nothing is lost: the
+    request changed nothing, and the person can simply try again."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RedisConnectionError | RedisTimeoutError):
+            logger.error("Cache unreachable: %s", exception)
+            return render(request, "503.html", status=503)
+        return None

@@ -202,3 +202,18 @@ def test_email_addresses_are_unique_regardless_of_case(db):
     UserFactory(email="same@example.com")
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(email="SAME@example.com")
+
+
+def test_sign_in_says_so_when_the_shared_cache_is_down(client, patient):
+    from unittest import mock
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    with mock.patch(
+        "django.core.cache.backends.locmem.LocMemCache.get",
+        side_effect=RedisConnectionError("Connection refused"),
+    ):
+        response = sign_in(client, patient.email)
+    assert response.status_code == 503
+    assert "back in a moment" in response.content.decode()
+    assert "_auth_user_id" not in client.session
