@@ -209,9 +209,13 @@ def test_sign_in_says_so_when_the_shared_cache_is_down(client, patient):
 
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    with mock.patch(
-        "django.core.cache.backends.locmem.LocMemCache.get",
-        side_effect=RedisConnectionError("Connection refused"),
+    from django.core.cache import caches
+
+    down = RedisConnectionError("Connection refused")
+    backend = caches["default"]  # Redis under CI, in-process locally
+    with (
+        mock.patch.object(backend, "add", side_effect=down),
+        mock.patch.object(backend, "get", side_effect=down),
     ):
         response = sign_in(client, patient.email)
     assert response.status_code == 503
