@@ -1,5 +1,6 @@
 import re
 import time
+from unittest import mock
 
 import pytest
 import time_machine
@@ -12,7 +13,9 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
 )
 from django.core import mail
+from django.core.cache import caches
 from django.urls import reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import User
 from tests.factories import PASSWORD, UserFactory
@@ -205,12 +208,6 @@ def test_email_addresses_are_unique_regardless_of_case(db):
 
 
 def test_sign_in_says_so_when_the_shared_cache_is_down(client, patient):
-    from unittest import mock
-
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    from django.core.cache import caches
-
     down = RedisConnectionError("Connection refused")
     backend = caches["default"]  # Redis under CI, in-process locally
     with (
