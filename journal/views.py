@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -46,7 +46,12 @@ def entry(request, day: date):
     )
     if request.method == "POST":
         if form.is_valid():
-            saved = entries.save_entry(form.save(commit=False), form.severities())
+            try:
+                saved = entries.save_entry(form.save(commit=False), form.severities())
+            except IntegrityError:
+                # The same day was saved a moment ago (another tab): show that entry.
+                messages.info(request, "This day was just saved elsewhere; here it is.")
+                return redirect("journal:entry", day=day)
             if saved.self_harm_thoughts:
                 return redirect("journal:support")
             messages.success(request, f"Saved your log for {_day_name(patient, day)}.")
@@ -96,7 +101,7 @@ def symptoms(request):
         symptom = form.save(commit=False)
         symptom.patient = patient
         symptom.save()
-        messages.success(request, f"Added “{symptom.name}”.")
+        messages.success(request, "Added to your daily log.")
         return redirect("journal:symptoms")
     return render(
         request,
@@ -133,7 +138,7 @@ def retire_symptom(request, symptom_id: int):
     symptom = _own_symptom(request, symptom_id)
     symptom.retired_at = symptom.retired_at or timezone.now()
     symptom.save(update_fields=["retired_at"])
-    messages.success(request, f"“{symptom.name}” is off your daily list; its history stays.")
+    messages.success(request, "Removed from your daily log; its history stays.")
     return redirect("journal:symptoms")
 
 
@@ -142,11 +147,11 @@ def retire_symptom(request, symptom_id: int):
 def restore_symptom(request, symptom_id: int):
     symptom = _own_symptom(request, symptom_id)
     if Symptom.objects.active().filter(patient=request.user, name__iexact=symptom.name).exists():
-        messages.error(request, f"You already track “{symptom.name}”.")
+        messages.error(request, "You already track a symptom with that name.")
     else:
         symptom.retired_at = None
         symptom.save(update_fields=["retired_at"])
-        messages.success(request, f"“{symptom.name}” is back on your daily list.")
+        messages.success(request, "Back on your daily log.")
     return redirect("journal:symptoms")
 
 
@@ -195,7 +200,7 @@ def calendar_view(request):
     try:
         year, month = (int(part) for part in request.GET.get("month", "").split("-"))
         shown = date(year, month, 1)
-    except ValueError:
+    except (ValueError, OverflowError):
         shown = this_month
     # Nothing is logged in the future or before the app existed; clamping also keeps
     # the month arithmetic below inside the calendar's range.

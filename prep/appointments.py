@@ -90,6 +90,8 @@ def cancel(appointment: Appointment, by: User) -> bool:
 def record_outcome(appointment: Appointment, outcome: str) -> None:
     if not appointment.has_started:
         raise BookingError("Attendance can be recorded once the session has started.")
+    if appointment.is_cancelled:
+        raise BookingError("That session was cancelled.")
     appointment.outcome = outcome
     appointment.outcome_recorded_at = timezone.now()
     appointment.save(update_fields=["outcome", "outcome_recorded_at", "updated_at"])
@@ -100,8 +102,8 @@ def needing_attendance(therapist):
     """Sessions that started in the last 30 days with nothing recorded yet."""
     now = timezone.now()
     return (
-        Appointment.objects.filter(
-            therapist=therapist,
+        Appointment.objects.of_therapist(therapist)
+        .filter(
             outcome="",
             starts_at__lte=now,
             starts_at__gte=now - timedelta(days=30),

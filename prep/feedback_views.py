@@ -41,8 +41,10 @@ def give_feedback(request, appointment_id: int):
             )
             open_items = AgendaItem.objects.filter(patient=request.user, done_at=None)
             # Text is encrypted, so the check for an existing line is made in Python.
-            if feedback.discuss_next_time and all(
-                item.text != RELATIONSHIP_AGENDA for item in open_items
+            if (
+                feedback.discuss_next_time
+                and feedback.therapist_sees_scores
+                and all(item.text != RELATIONSHIP_AGENDA for item in open_items)
             ):
                 AgendaItem.objects.create(patient=request.user, text=RELATIONSHIP_AGENDA)
         messages.success(request, "Thank you. Your feedback is saved.")

@@ -7,6 +7,14 @@ from accounts.fields import EncryptedJSONField, EncryptedTextField
 
 
 class AppointmentQuerySet(models.QuerySet):
+    def of_therapist(self, therapist):
+        """This therapist's sessions with the patients still in their care."""
+        return self.filter(
+            therapist=therapist,
+            patient__therapist_links__therapist=therapist,
+            patient__therapist_links__ended_at=None,
+        )
+
     def booked(self):
         """Not cancelled: these hold the therapist's time."""
         return self.exclude(outcome__in=Appointment.CANCELLED)

@@ -24,15 +24,13 @@ DEFAULT_PERIOD_DAYS = 14
 HOMEWORK_APPOINTMENT_LOOKBACK = timedelta(days=90)
 
 
-def last_attended_session(patient, before: datetime) -> Appointment | None:
-    """The patient's most recent session, with any therapist, that started before
-    `before` and was attended (on time or late)."""
-    return (
-        Appointment.objects.attended()
-        .filter(patient=patient, starts_at__lt=before)
-        .order_by("-starts_at")
-        .first()
-    )
+def last_attended_session(patient, before: datetime, therapist=None) -> Appointment | None:
+    """The patient's most recent session (with this therapist, or any) that started
+    before `before` and was attended (on time or late)."""
+    sessions = Appointment.objects.attended().filter(patient=patient, starts_at__lt=before)
+    if therapist is not None:
+        sessions = sessions.filter(therapist=therapist)
+    return sessions.order_by("-starts_at").first()
 
 
 def period_start(patient, now: datetime | None = None) -> tuple[date, Appointment | None]:

@@ -64,9 +64,10 @@ def unsubscribe(request, token: str):
         return _link_problem(request, error)
     label = EmailPreference.Category(category).label
     if request.method == "POST":
-        preference = reminders.preference_for(user)
-        setattr(preference, category, False)
-        preference.save()
+        # get_or_create and a column update: a mail client's one-click POST may race
+        # the person's own click.
+        preference, _ = EmailPreference.objects.get_or_create(user=user)
+        EmailPreference.objects.filter(pk=preference.pk).update(**{category: False})
         return render(request, "prep/reminders/unsubscribed.html", {"label": label})
     return render(request, "prep/reminders/unsubscribe.html", {"label": label})
 
@@ -74,7 +75,7 @@ def unsubscribe(request, token: str):
 @patient_required
 def email_preferences(request):
     patient = request.user
-    preference = reminders.preference_for(patient)
+    preference, _ = EmailPreference.objects.get_or_create(user=patient)
     form = EmailPreferenceForm(
         request.POST or None, instance=preference, initial={"reminder_time": patient.reminder_time}
     )
@@ -101,12 +102,15 @@ def reminder_log(request):
         messages.success(request, "Reminder times saved for sessions booked from now on.")
         return redirect("prep:reminder_log")
     recent = (
-        Reminder.objects.filter(appointment__therapist=therapist)
+        Reminder.objects.filter(appointment__in=Appointment.objects.of_therapist(therapist))
         .select_related("recipient", "appointment")
         .order_by("-due_at")[:100]
     )
     failed = (
-        Reminder.objects.filter(appointment__therapist=therapist, status=Reminder.Status.FAILED)
+        Reminder.objects.filter(
+            appointment__in=Appointment.objects.of_therapist(therapist),
+            status=Reminder.Status.FAILED,
+        )
         .select_related("recipient", "appointment")
         .order_by("-due_at")[:20]
     )

@@ -114,11 +114,13 @@ def plan_for_cancellation(appointment: Appointment) -> None:
 
 
 def plan_for_outcome(appointment: Appointment) -> None:
-    now = timezone.now()
+    """A follow-up once attendance is recorded. Keyed to the session itself, so a
+    corrected outcome never sends the same email twice; the send-time check drops the
+    one that no longer fits (still_wanted)."""
     if appointment.outcome == Appointment.Outcome.NO_SHOW:
-        _add(Kind.NO_SHOW, appointment.patient, now, appointment)
+        _add(Kind.NO_SHOW, appointment.patient, appointment.starts_at, appointment)
     elif appointment.outcome in Appointment.ATTENDED:
-        _add(Kind.FEEDBACK_REQUEST, appointment.patient, now, appointment)
+        _add(Kind.FEEDBACK_REQUEST, appointment.patient, appointment.starts_at, appointment)
 
 
 def plan_rebook_request(appointment: Appointment) -> Reminder:
@@ -144,12 +146,22 @@ def plan_daily_nudge(patient, now: datetime | None = None) -> Reminder | None:
     due_at = nudge_time(patient, local_today)
     if due_at <= now:
         due_at = nudge_time(patient, local_today + timedelta(days=1))
+    # Future nudges at another time are replaced; one already due (waiting for a
+    # retry or for the broker) is left to the dispatcher, which drops it if stale.
     Reminder.objects.filter(
-        recipient=patient, kind=Kind.DAILY_NUDGE, status=Reminder.Status.PENDING
+        recipient=patient,
+        kind=Kind.DAILY_NUDGE,
+        status=Reminder.Status.PENDING,
+        due_at__gt=now,
     ).exclude(due_at=due_at).update(status=Reminder.Status.CANCELLED)
     if not preference_for(patient).daily:
         return None
-    return _add(Kind.DAILY_NUDGE, patient, due_at)
+    nudge = _add(Kind.DAILY_NUDGE, patient, due_at)
+    if nudge.status == Reminder.Status.CANCELLED:
+        # Changed away and back again: the same time is wanted after all.
+        nudge.status = Reminder.Status.PENDING
+        nudge.save(update_fields=["status"])
+    return nudge
 
 
 # Deciding and building ----------------------------------------------------------
@@ -168,9 +180,13 @@ def still_wanted(reminder: Reminder) -> bool:
     if reminder.kind == Kind.APPOINTMENT_REMINDER:
         if appointment.outcome or appointment.starts_at <= timezone.now():
             return False
-        hours_before = (appointment.starts_at - reminder.due_at).total_seconds() / 3600
-        which = "reminder_first" if hours_before > 6 else "reminder_second"
+        first, _second = reminder_times(appointment)
+        which = "reminder_first" if reminder.due_at <= first else "reminder_second"
         return getattr(preference, which)
+    if reminder.kind == Kind.NO_SHOW:
+        return appointment.outcome == Appointment.Outcome.NO_SHOW
+    if reminder.kind == Kind.FEEDBACK_REQUEST:
+        return appointment.outcome in Appointment.ATTENDED
     if reminder.kind == Kind.DAILY_NUDGE:
         local_day = reminder.due_at.astimezone(recipient.zone).date()
         if preference.daily_paused_until and local_day <= preference.daily_paused_until:

@@ -33,7 +33,9 @@ def period_for(appointment: Appointment, today: date | None = None) -> tuple[dat
     zone = appointment.patient.zone
     today = today or timezone.localdate(timezone=zone)
     end = min(appointment.starts_at.astimezone(zone).date(), today)
-    last = plans.last_attended_session(appointment.patient, before=appointment.starts_at)
+    last = plans.last_attended_session(
+        appointment.patient, before=appointment.starts_at, therapist=appointment.therapist
+    )
     if last:
         start = last.starts_at.astimezone(zone).date()
     else:
@@ -58,6 +60,8 @@ def build(appointment: Appointment, today: date | None = None) -> dict:
         },
     )
     in_period = entries.filter(day__range=(start, end))
+    # The period's first and last moments where the patient is (not UTC dates).
+    since, until = _moments(start, end, patient.zone)
     series = list(in_period.order_by("day").values_list("day", *SCALES))
     best = in_period.order_by("-mood", "day").values("pk", "day", *SCALES).first()
     worst = in_period.order_by("mood", "day").values("pk", "day", *SCALES).first()
@@ -94,7 +98,7 @@ def build(appointment: Appointment, today: date | None = None) -> dict:
                 "done": item.done_at is not None,
             }
             for item in Homework.objects.filter(patient=patient).filter(
-                Q(done_at__isnull=True) | Q(done_at__date__gte=start)
+                Q(done_at__isnull=True) | Q(done_at__gte=since)
             )
         ],
         "measures": _measures(patient, end),
@@ -104,7 +108,7 @@ def build(appointment: Appointment, today: date | None = None) -> dict:
                 "source": alert.get_source_display(),
             }
             for alert in SafetyAlert.objects.filter(
-                patient=patient, created_at__date__range=(start, end + timedelta(days=1))
+                patient=patient, created_at__gte=since, created_at__lt=until
             ).order_by("created_at")
         ],
         "relationship": _relationship(appointment),
@@ -114,7 +118,9 @@ def build(appointment: Appointment, today: date | None = None) -> dict:
                 "outcome": past.get_outcome_display() or "Not recorded",
             }
             for past in Appointment.objects.filter(
-                patient=patient, starts_at__lt=appointment.starts_at
+                patient=patient,
+                therapist_id=appointment.therapist_id,
+                starts_at__lt=appointment.starts_at,
             ).order_by("-starts_at")[:ATTENDANCE_SHOWN]
         ],
     }
@@ -218,7 +224,7 @@ def _relationship(appointment: Appointment) -> list[dict]:
             "key": f"relationship:{item.pk}",
             "session_at": item.session_at.isoformat(),
             **{name: getattr(item, name) for name in RATINGS},
-            "wants_to_talk": item.discuss_next_time,
+            "wants_to_talk": item.discuss_next_time and item.therapist_sees_comment,
             "comment": item.comment
             if item.therapist_sees_comment and item.discuss_next_time
             else "",
@@ -334,12 +340,18 @@ def generate_draft(appointment: Appointment) -> PreSessionSummary:
     )
     if draft is None:
         draft = PreSessionSummary(appointment=appointment, version=0)
+    elif _content(draft.snapshot) == _content(snapshot):
+        return draft  # nothing changed since: the revision (and any share) still holds
     draft.snapshot = snapshot
     draft.period_start = date.fromisoformat(period["start"])
     draft.period_end = date.fromisoformat(period["end"])
     draft.revision += 1
     draft.save()
     return draft
+
+
+def _content(snapshot: dict) -> dict:
+    return {key: value for key, value in snapshot.items() if key != "generated_at"}
 
 
 @transaction.atomic
@@ -362,15 +374,11 @@ def item_keys(snapshot: dict) -> set[str]:
 
 @transaction.atomic
 def share(appointment: Appointment) -> PreSessionSummary:
-    """Freeze what the patient left in as the next shared version. Pressing Share
-    twice on an unchanged draft returns the version already shared."""
-    draft = (
-        PreSessionSummary.objects.select_for_update()
-        .filter(appointment=appointment, version=0)
-        .first()
-    )
-    if draft is None:
-        draft = generate_draft(appointment)
+    """Freeze what the patient left in as the next shared version, rebuilt from the
+    journal as it is now: anything deleted, unflagged or made private since the draft
+    was prepared stays out. Pressing Share twice on an unchanged draft returns the
+    version already shared."""
+    draft = generate_draft(appointment)  # locks the draft row until commit
     latest = latest_shared(appointment)
     if latest and latest.shared_from_revision == draft.revision:
         return latest

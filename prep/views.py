@@ -66,9 +66,8 @@ def therapist_dashboard(request):
     )
     upcoming = _with_summary_status(
         Appointment.objects.booked()
-        .filter(
-            therapist=therapist, starts_at__gte=today_start, starts_at__lt=now + timedelta(days=14)
-        )
+        .of_therapist(therapist)
+        .filter(starts_at__gte=today_start, starts_at__lt=now + timedelta(days=14))
         .select_related("patient")
         .order_by("starts_at")
     )
@@ -91,11 +90,8 @@ def therapist_dashboard(request):
 
 def _therapists_appointment(request, appointment_id: int) -> Appointment:
     return get_object_or_404(
-        Appointment.objects.select_related("patient", "therapist"),
+        Appointment.objects.of_therapist(request.user).select_related("patient", "therapist"),
         pk=appointment_id,
-        therapist=request.user,
-        patient__therapist_links__therapist=request.user,
-        patient__therapist_links__ended_at=None,
     )
 
 
@@ -110,7 +106,7 @@ def _patients_appointment(request, appointment_id: int) -> Appointment:
 @therapist_required
 def appointment_list(request):
     appointments_ = _with_summary_status(
-        Appointment.objects.filter(therapist=request.user)
+        Appointment.objects.of_therapist(request.user)
         .select_related("patient")
         .order_by("-starts_at")
     )[:200]
@@ -120,8 +116,9 @@ def appointment_list(request):
 @therapist_required
 def appointment_new(request):
     initial = {}
-    if request.GET.get("patient", "").isdigit():
-        initial["patient"] = int(request.GET["patient"])
+    patient = request.GET.get("patient", "")
+    if patient.isascii() and patient.isdigit():
+        initial["patient"] = int(patient)
     return _appointment_form(request, Appointment(), initial)
 
 
@@ -252,6 +249,9 @@ def summary_display(snapshot: dict) -> dict:
 def summary_review(request, appointment_id: int):
     appointment = _patients_appointment(request, appointment_id)
     draft = summaries.draft_for(appointment)
+    if draft and not appointment.has_started and not appointment.is_cancelled:
+        # The patient reviews what would be shared now, not what it was two days ago.
+        draft = summaries.generate_draft(appointment)
     shared = list(
         PreSessionSummary.objects.filter(appointment=appointment, version__gt=0).order_by(
             "-version"
@@ -302,7 +302,7 @@ def summary_choices(request, appointment_id: int):
         raise Http404
     shown = set(request.POST.getlist("show"))
     hidden = [key for key in summaries.item_keys(draft.snapshot) if key not in shown]
-    thoughts = [int(v) for v in request.POST.getlist("thought") if v.isdigit()]
+    thoughts = [int(v) for v in request.POST.getlist("thought") if v.isascii() and v.isdigit()]
     summaries.save_choices(draft, hidden, thoughts)
     if request.POST.get("action") == "share":
         version = summaries.share(appointment)

@@ -53,7 +53,7 @@ def test_a_retired_name_can_be_reused_but_not_restored_twice(signed_in, patient)
     signed_in.post(reverse("journal:retire_symptom", args=[old.pk]))
     signed_in.post(reverse("journal:symptoms"), {"name": "Headache"})
     response = signed_in.post(reverse("journal:restore_symptom", args=[old.pk]), follow=True)
-    assert "You already track “Headache”" in response.content.decode()
+    assert "You already track a symptom with that name." in response.content.decode()
     assert Symptom.objects.active().filter(patient=patient, name="Headache").count() == 1
 
 
