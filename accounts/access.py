@@ -4,6 +4,7 @@ through one of these helpers, which raise 404 for anyone not allowed to see it."
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -32,6 +33,19 @@ therapist_required = role_required(User.Role.THERAPIST)
 manager_required = role_required(User.Role.MANAGER)
 
 
+def cared_for_by(therapist, path: str = "") -> Q:
+    """Rows whose patient (reached through `path`, e.g. "patient" or
+    "feedback__patient") is in this therapist's care now. Every therapist-facing
+    query goes through this, so an ended care link closes everything at once."""
+    prefix = f"{path}__" if path else ""
+    return Q(
+        **{
+            f"{prefix}therapist_links__therapist": therapist,
+            f"{prefix}therapist_links__ended_at__isnull": True,
+        }
+    )
+
+
 def get_patient_for_therapist(therapist: User, patient_id: int) -> User:
     link = get_object_or_404(
         CareLink.objects.active().select_related("patient"),
@@ -47,11 +61,7 @@ def get_invitation_for_therapist(therapist: User, invitation_id: int) -> Invitat
 
 
 def patients_of(therapist: User):
-    return User.objects.filter(
-        role=User.Role.PATIENT,
-        therapist_links__therapist=therapist,
-        therapist_links__ended_at__isnull=True,
-    )
+    return User.objects.filter(cared_for_by(therapist), role=User.Role.PATIENT)
 
 
 def therapists_of(patient: User):

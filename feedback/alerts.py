@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, F
 
+from accounts.access import cared_for_by
 from accounts.emails import build_email, send_once
 
 from .models import RATINGS, AllianceAlert, SessionFeedback
@@ -101,18 +102,23 @@ def send_alert_email(alert_id: int) -> bool:
     return send_once(AllianceAlert, alert_id, "notified_at", build)
 
 
+def open_and_read_for(therapist):
+    """Every alert this therapist may see: on feedback whose scores the patient
+    shares, from patients still in their care."""
+    return AllianceAlert.objects.filter(
+        cared_for_by(therapist, "feedback__patient"),
+        feedback__therapist=therapist,
+        feedback__visibility__in=(
+            SessionFeedback.Visibility.SHARED,
+            SessionFeedback.Visibility.SCORES_ONLY,
+        ),
+    )
+
+
 def open_alerts_for(therapist):
     return (
-        AllianceAlert.objects.filter(
-            acknowledged_at=None,
-            feedback__therapist=therapist,
-            feedback__patient__therapist_links__therapist=therapist,
-            feedback__patient__therapist_links__ended_at=None,
-            feedback__visibility__in=(
-                SessionFeedback.Visibility.SHARED,
-                SessionFeedback.Visibility.SCORES_ONLY,
-            ),
-        )
+        open_and_read_for(therapist)
+        .filter(acknowledged_at=None)
         .select_related("feedback__patient")
         .order_by("-created_at")
     )

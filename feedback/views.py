@@ -15,11 +15,10 @@ from accounts.access import (
 )
 from accounts.models import User
 
-from . import records
+from . import alerts, records
 from .forms import QUESTIONS, ReplyForm
 from .models import RATINGS, AllianceAlert, Escalation, SessionFeedback
 
-SHARED_SCORES = (SessionFeedback.Visibility.SHARED, SessionFeedback.Visibility.SCORES_ONLY)
 COLOURS = {"bond": "#2f6f73", "goals": "#d19a2a", "approach": "#5467a8", "overall": "#c4512f"}
 
 
@@ -65,15 +64,8 @@ def mine(request):
 
 def _alert_for_therapist(therapist, alert_id: int) -> AllianceAlert:
     return get_object_or_404(
-        AllianceAlert.objects.select_related("feedback__patient"),
+        alerts.open_and_read_for(therapist).select_related("feedback__patient"),
         pk=alert_id,
-        feedback__therapist=therapist,
-        feedback__visibility__in=(
-            SessionFeedback.Visibility.SHARED,
-            SessionFeedback.Visibility.SCORES_ONLY,
-        ),
-        feedback__patient__therapist_links__therapist=therapist,
-        feedback__patient__therapist_links__ended_at=None,
     )
 
 

@@ -11,7 +11,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
-from accounts.access import therapists_of
+from accounts.access import cared_for_by, therapists_of
 from accounts.emails import build_email, send_once
 
 from .models import DailyEntry, MeasureResponse, SafetyAlert
@@ -72,11 +72,7 @@ def crisis_resources() -> list[dict]:
 
 def open_alerts_for(therapist):
     return (
-        SafetyAlert.objects.filter(
-            acknowledged_at=None,
-            patient__therapist_links__therapist=therapist,
-            patient__therapist_links__ended_at=None,
-        )
+        SafetyAlert.objects.filter(cared_for_by(therapist, "patient"), acknowledged_at=None)
         .select_related("patient")
         .order_by("-created_at")
     )

@@ -7,7 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import get_patient_for_therapist, patient_required, therapist_required
+from accounts.access import (
+    cared_for_by,
+    get_patient_for_therapist,
+    patient_required,
+    therapist_required,
+)
 
 from . import entries, history, measures, safety
 from .forms import DailyEntryForm, MeasureForm, MeasurePlanForm, ParkedTopicForm, SymptomForm
@@ -323,12 +328,7 @@ def measure_plan(request, patient_id: int):
 @require_POST
 @therapist_required
 def acknowledge_alert(request, alert_id: int):
-    alert = get_object_or_404(
-        SafetyAlert,
-        pk=alert_id,
-        patient__therapist_links__therapist=request.user,
-        patient__therapist_links__ended_at=None,
-    )
+    alert = get_object_or_404(SafetyAlert, cared_for_by(request.user, "patient"), pk=alert_id)
     with transaction.atomic():
         SafetyAlert.objects.filter(pk=alert.pk, acknowledged_at=None).update(
             acknowledged_at=timezone.now(), acknowledged_by=request.user

@@ -3,17 +3,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.access import cared_for_by
 from accounts.fields import EncryptedJSONField, EncryptedTextField
 
 
 class AppointmentQuerySet(models.QuerySet):
     def of_therapist(self, therapist):
         """This therapist's sessions with the patients still in their care."""
-        return self.filter(
-            therapist=therapist,
-            patient__therapist_links__therapist=therapist,
-            patient__therapist_links__ended_at=None,
-        )
+        return self.filter(cared_for_by(therapist, "patient"), therapist=therapist)
 
     def booked(self):
         """Not cancelled: these hold the therapist's time."""

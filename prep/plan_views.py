@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import (
+    cared_for_by,
     get_patient_for_therapist,
     patient_required,
     role_required,
@@ -36,11 +37,7 @@ def _goal_for(user: User, goal_id: int) -> Goal:
     if user.is_patient:
         return get_object_or_404(goals, pk=goal_id, patient=user)
     return get_object_or_404(
-        goals,
-        pk=goal_id,
-        patient__role=User.Role.PATIENT,
-        patient__therapist_links__therapist=user,
-        patient__therapist_links__ended_at=None,
+        goals, cared_for_by(user, "patient"), pk=goal_id, patient__role=User.Role.PATIENT
     )
 
 
