@@ -3,9 +3,10 @@
 Goals and homework are visible to the patient and their therapists; the agenda and
 the journal entries flagged "bring this up next session" stay the patient's until
 they share a pre-session summary. "Since last time" starts on the day of the last
-attended session (an entry logged that evening belongs to it), else 14 days back,
-as in the pre-session summary (prep/summaries.py), so the agenda page and the
-summary list the same days.
+attended session (an entry logged that evening belongs to it), else 14 days back.
+The agenda page counts from the last session with any therapist; a pre-session
+summary (prep/summaries.py) counts from the last one with its own therapist and
+looks back at most 90 days.
 """
 
 from datetime import date, datetime, timedelta
