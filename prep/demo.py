@@ -100,7 +100,12 @@ def seed_sessions(therapist, patient, *, share: bool) -> bool:
         patient=patient, kind=AgendaItem.Kind.QUESTION, text="Should we meet weekly for a while?"
     )
 
-    summaries.generate_draft(upcoming)
+    draft = summaries.generate_draft(upcoming)
+    # In the story the patient has begun reviewing: their own words on the days they
+    # marked are ticked to go, so trying it out shows both ticking and unticking.
+    summaries.save_choices(
+        draft, [], [item["entry"] for item in draft.snapshot["flagged"] if item["thought"]]
+    )
     if share:
         summaries.share(upcoming)
     return True
