@@ -111,3 +111,19 @@ def needing_attendance(therapist):
         .select_related("patient")
         .order_by("starts_at")
     )
+
+
+@transaction.atomic
+def end_care(therapist: User, patient: User) -> int:
+    """The therapist ends their care of a patient: the link closes (their pages drop
+    the patient at once) and sessions still to come are cancelled, with notices.
+    Returns how many sessions were cancelled."""
+    from accounts.models import CareLink
+
+    CareLink.objects.filter(therapist=therapist, patient=patient, ended_at=None).update(
+        ended_at=timezone.now()
+    )
+    upcoming = Appointment.objects.filter(
+        therapist=therapist, patient=patient, outcome="", starts_at__gt=timezone.now()
+    )
+    return sum(cancel(appointment, therapist) for appointment in upcoming)

@@ -8,7 +8,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import charts
-from accounts.access import patient_required, patients_of, therapist_required, therapists_of
+from accounts.access import (
+    get_patient_for_therapist,
+    patient_required,
+    patients_of,
+    therapist_required,
+    therapists_of,
+)
 from accounts.models import Invitation
 from feedback import alerts as alliance
 from feedback.models import SessionFeedback
@@ -101,6 +107,19 @@ def _patients_appointment(request, appointment_id: int) -> Appointment:
         pk=appointment_id,
         patient=request.user,
     )
+
+
+@require_POST
+@therapist_required
+def end_care(request, patient_id: int):
+    patient = get_patient_for_therapist(request.user, patient_id)
+    cancelled = appointments.end_care(request.user, patient)
+    messages.success(
+        request,
+        f"You are no longer {patient.display_name}’s therapist"
+        + (f"; {cancelled} upcoming session(s) cancelled." if cancelled else "."),
+    )
+    return redirect("accounts:patient_list")
 
 
 @therapist_required
