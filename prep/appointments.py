@@ -114,8 +114,8 @@ def needing_attendance(therapist):
 
 
 @transaction.atomic
-def end_care(therapist: User, patient: User) -> int:
-    """The therapist ends their care of a patient: the link closes (their pages drop
+def end_care(therapist: User, patient: User, by: User) -> int:
+    """Care ends, at either one's request: the link closes (the therapist's pages drop
     the patient at once) and sessions still to come are cancelled, with notices.
     Returns how many sessions were cancelled."""
     from accounts.models import CareLink
@@ -126,4 +126,4 @@ def end_care(therapist: User, patient: User) -> int:
     upcoming = Appointment.objects.filter(
         therapist=therapist, patient=patient, outcome="", starts_at__gt=timezone.now()
     )
-    return sum(cancel(appointment, therapist) for appointment in upcoming)
+    return sum(cancel(appointment, by) for appointment in upcoming)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("home/", views.patient_home, name="patient_home"),
     path("dashboard/", views.therapist_dashboard, name="therapist_dashboard"),
     path("patients/<int:patient_id>/end-care/", views.end_care, name="end_care"),
+    path("care/<int:therapist_id>/leave/", views.leave_care, name="leave_care"),
     path("appointments/", views.appointment_list, name="appointment_list"),
     path("appointments/new/", views.appointment_new, name="appointment_new"),
     path(

@@ -113,13 +113,26 @@ def _patients_appointment(request, appointment_id: int) -> Appointment:
 @therapist_required
 def end_care(request, patient_id: int):
     patient = get_patient_for_therapist(request.user, patient_id)
-    cancelled = appointments.end_care(request.user, patient)
+    cancelled = appointments.end_care(request.user, patient, by=request.user)
     messages.success(
         request,
         f"You are no longer {patient.display_name}’s therapist"
         + (f"; {cancelled} upcoming session(s) cancelled." if cancelled else "."),
     )
     return redirect("accounts:patient_list")
+
+
+@require_POST
+@patient_required
+def leave_care(request, therapist_id: int):
+    therapist = get_object_or_404(therapists_of(request.user), pk=therapist_id)
+    appointments.end_care(therapist, request.user, by=request.user)
+    messages.success(
+        request,
+        f"{therapist.display_name} is no longer your therapist here and can no longer see "
+        "anything you share. Your journal stays yours.",
+    )
+    return redirect("prep:patient_home")
 
 
 @therapist_required

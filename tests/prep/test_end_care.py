@@ -67,3 +67,24 @@ def test_it_needs_a_post(client, therapist, patient):
     client.force_login(therapist)
     assert client.get(reverse("prep:end_care", args=[patient.pk])).status_code == 405
     assert CareLink.objects.active().filter(patient=patient).exists()
+
+
+def test_a_patient_can_leave_their_therapists_care(client, therapist, patient, upcoming):
+    client.force_login(patient)
+    response = client.post(reverse("prep:leave_care", args=[therapist.pk]), follow=True)
+    assert "is no longer your therapist here" in response.content.decode()
+    assert not CareLink.objects.active().filter(therapist=therapist, patient=patient).exists()
+    upcoming.refresh_from_db()
+    assert upcoming.outcome == Appointment.Outcome.CANCELLED_BY_PATIENT
+    client.force_login(therapist)
+    assert (
+        patient.display_name not in client.get(reverse("prep:therapist_dashboard")).content.decode()
+    )
+
+
+@pytest.mark.parametrize("person", ["other_patient", "therapist", "manager"])
+def test_nobody_else_can_end_a_patients_care_for_them(client, people, therapist, person):
+    client.force_login(people[person])
+    response = client.post(reverse("prep:leave_care", args=[therapist.pk]))
+    assert response.status_code == 404
+    assert CareLink.objects.active().filter(therapist=therapist).exists()
