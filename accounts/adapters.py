@@ -2,7 +2,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 
-from . import crypto
+from core import crypto
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -6,9 +6,6 @@ works once (accepting stamps `accepted_at` with a conditional update, so two tab
 racing cannot both use it) and expires after settings.INVITATION_MAX_AGE.
 """
 
-import logging
-from smtplib import SMTPException
-
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
@@ -16,10 +13,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .emails import send_email
 from .models import CareLink, Invitation, User
-
-logger = logging.getLogger(__name__)
+from .signals import invitation_sent, patient_joined
 
 TOKEN_SALT = "accounts.invitation"  # noqa: S105 (a signing namespace, not a secret)
 
@@ -59,42 +54,30 @@ def resolve(token: str) -> Invitation:
     return invitation
 
 
-def send(invitation: Invitation, accept_url: str) -> bool:
-    """Email the link. Returns False (and logs) when the mail server refuses, so the
-    therapist can be told to try again; the invitation itself is kept."""
-    try:
-        send_email(
-            "invitation",
-            {
-                "therapist_name": invitation.therapist.display_name,
-                "first_name": invitation.first_name,
-                "accept_url": accept_url,
-                "expires_at": invitation.expires_at,
-            },
-            to=[invitation.email],
-        )
-    except (SMTPException, OSError):
-        logger.exception("Could not send invitation %s", invitation.pk)
-        return False
-    return True
-
-
 def accept_path(invitation: Invitation) -> str:
     return reverse("accounts:accept_invitation", args=[make_token(invitation)])
 
 
+@transaction.atomic
 def invite(therapist: User, email: str, first_name: str = "") -> Invitation:
-    """A pending invitation from this therapist to this address, new or renewed."""
+    """A pending invitation from this therapist to this address, new or renewed, and
+    its email in the outbox (written by the receiver in the same transaction)."""
     email = User.objects.normalize_email(email)
-    invitation = Invitation.objects.filter(
-        therapist=therapist, email=email, accepted_at=None, revoked_at=None
-    ).first()
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(therapist=therapist, email=email, accepted_at=None, revoked_at=None)
+        .first()
+    )
     if invitation:
         invitation.sent_at = timezone.now()
         invitation.first_name = first_name or invitation.first_name
         invitation.save(update_fields=["sent_at", "first_name"])
-        return invitation
-    return Invitation.objects.create(therapist=therapist, email=email, first_name=first_name)
+    else:
+        invitation = Invitation.objects.create(
+            therapist=therapist, email=email, first_name=first_name
+        )
+    invitation_sent.send(sender=Invitation, invitation=invitation)
+    return invitation
 
 
 @transaction.atomic
@@ -123,6 +106,7 @@ def accept(invitation: Invitation, patient: User) -> CareLink:
 def accept_as_new_patient(invitation: Invitation, **details) -> User:
     patient = User.objects.create_user(email=invitation.email, role=User.Role.PATIENT, **details)
     accept(invitation, patient)
+    patient_joined.send(sender=User, patient=patient)
     return patient
 
 

@@ -36,16 +36,12 @@ def patient_detail(request, patient_id: int):
     return render(request, "accounts/patient_detail.html", {"patient": patient, "link": link})
 
 
-def _send_invitation(request, invitation: Invitation) -> None:
-    url = request.build_absolute_uri(invitations.accept_path(invitation))
-    if invitations.send(invitation, url):
-        messages.success(request, f"Invitation sent to {invitation.email}.")
-    else:
-        messages.warning(
-            request,
-            f"The invitation to {invitation.email} is saved but the email could not be "
-            "sent just now. Try “Send again” in a few minutes.",
-        )
+def _invitation_queued(request, invitation: Invitation) -> None:
+    messages.success(
+        request,
+        f"Invitation to {invitation.email} saved; the email goes out within a minute. "
+        "If it never arrives, use “Send again”.",
+    )
 
 
 @therapist_required
@@ -56,7 +52,7 @@ def invite_patient(request):
             invitation = invitations.invite(
                 request.user, form.cleaned_data["email"], form.cleaned_data["first_name"]
             )
-            _send_invitation(request, invitation)
+            _invitation_queued(request, invitation)
             return redirect("accounts:patient_list")
         return render(request, "accounts/invite.html", {"form": form}, status=400)
     return render(request, "accounts/invite.html", {"form": form})
@@ -70,7 +66,7 @@ def resend_invitation(request, invitation_id: int):
         messages.info(request, "That invitation has already been used or withdrawn.")
         return redirect("accounts:patient_list")
     invitation = invitations.invite(request.user, invitation.email)
-    _send_invitation(request, invitation)
+    _invitation_queued(request, invitation)
     return redirect("accounts:patient_list")
 
 

@@ -31,8 +31,8 @@ RUNS = 30
 
 def populate(days: int, last_session: int):
     from accounts.models import CareLink, User
+    from appointments.models import Appointment
     from journal.models import DailyEntry, MeasureResponse, Symptom, SymptomRating
-    from prep.models import Appointment
 
     therapist = User.objects.create_user(f"t{days}-{last_session}@bench.example", role="therapist")
     patient = User.objects.create_user(f"p{days}-{last_session}@bench.example", role="patient")

@@ -15,6 +15,6 @@ def create_filesystem_broker_folders(sender, **kwargs) -> None:
     """The filesystem transport (the embedded default) needs its folders to exist
     before anyone publishes or consumes."""
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)

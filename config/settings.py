@@ -36,7 +36,7 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 
-# Free text a person writes is encrypted with these Fernet keys (accounts/crypto.py):
+# Free text a person writes is encrypted with these Fernet keys (core/crypto.py):
 # comma-separated, the first encrypts, all decrypt. Independent of SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = [
     key.strip() for key in env_secret("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()
@@ -65,10 +65,13 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
+    "core",
     "accounts",
+    "notifications",
+    "appointments",
     "journal",
-    "prep",
     "feedback",
+    "prep",
 ]
 
 MIDDLEWARE = [
@@ -81,10 +84,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "accounts.middleware.UserTimezoneMiddleware",
-    "accounts.middleware.PrivatePagesMiddleware",
+    "core.middleware.UserTimezoneMiddleware",
+    "core.middleware.PrivatePagesMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
-    "accounts.middleware.ServiceUnavailableMiddleware",
+    "core.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -139,6 +142,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "broker" / "queue"),
         "data_folder_out": str(VAR_DIR / "broker" / "queue"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        # kombu's default is a relative "control" folder wherever the worker starts.
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
 )
@@ -157,13 +162,13 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The whole periodic schedule, one entry per job, each with an expiry so a backlog
 # after downtime does not run stale copies. Later features add their jobs here.
 CELERY_BEAT_SCHEDULE = {
-    "dispatch-reminders": {
-        "task": "prep.tasks.dispatch_reminders",
+    "dispatch-outbox": {
+        "task": "notifications.tasks.dispatch_outbox",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
-    "plan-daily-nudges": {
-        "task": "prep.tasks.plan_daily_nudges",
+    "plan-daily-emails": {
+        "task": "notifications.tasks.plan_daily_emails",
         "schedule": 900.0,
         "options": {"expires": 840},
     },
@@ -171,16 +176,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prep.tasks.prepare_upcoming_summaries",
         "schedule": 600.0,
         "options": {"expires": 540},
-    },
-    "send-pending-alliance-alerts": {
-        "task": "feedback.tasks.send_pending_alliance_alerts",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
-    "send-pending-safety-alerts": {
-        "task": "journal.tasks.send_pending_safety_alerts",
-        "schedule": 60.0,
-        "options": {"expires": 55},
     },
 }
 
@@ -261,8 +256,9 @@ CRISIS_RESOURCES = env.json(
     ],
 )
 
-# The reminder outbox (prep/dispatch.py). A row claimed but not marked sent for this
-# many seconds is taken to belong to a dead worker and is sent again.
+# The outbox every email leaves through (notifications/dispatch.py). A row claimed
+# but not marked sent for this many seconds is taken to belong to a dead worker and
+# is sent again.
 REMINDER_CLAIM_TIMEOUT = env.int("REMINDER_CLAIM_TIMEOUT", default=300)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
 REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import mailbox, views
+from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,22 +9,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("journal.urls")),
+    path("", include("notifications.urls")),
+    path("", include("appointments.urls")),
     path("", include("prep.urls")),
     path("", include("feedback.urls")),
     path("admin/", admin.site.urls),
-]
-
-# The development mailbox answers 404 unless DEBUG is on (config/mailbox.py).
-urlpatterns += [
-    path("dev/mailbox/", mailbox.inbox, name="dev_mailbox"),
-    path(
-        "dev/mailbox/<str:name>/<int:index>/",
-        mailbox.message_detail,
-        name="dev_mailbox_message",
-    ),
-    path(
-        "dev/mailbox/<str:name>/<int:index>/<int:number>/",
-        mailbox.attachment,
-        name="dev_mailbox_attachment",
-    ),
 ]

@@ -8,26 +8,21 @@ private answer never reaches the therapist, not even as a flag. The therapist is
 emailed that there is feedback to read, never what it says.
 """
 
-import logging
-
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, F
+from django.db.models import F
+from django.utils import timezone
 
 from accounts.access import cared_for_by
-from accounts.emails import build_email, send_once
 
+from . import emails
 from .models import RATINGS, AllianceAlert, SessionFeedback
-
-logger = logging.getLogger(__name__)
-
-LABELS = {"bond": "Feeling heard and respected", "goals": "Working on what matters",
-          "approach": "The way we work", "overall": "Overall"}  # fmt: skip
+from .questions import SHORT_LABELS
 
 
 def reasons_for(feedback: SessionFeedback) -> list[str]:
     reasons = [
-        f"{LABELS[name]} rated {getattr(feedback, name)}"
+        f"{SHORT_LABELS[name]} rated {getattr(feedback, name)}"
         for name in RATINGS
         if getattr(feedback, name) <= settings.ALLIANCE_ALERT_ITEM_MAX
     ]
@@ -59,9 +54,11 @@ def running_mean(feedback: SessionFeedback) -> float | None:
 
 
 @transaction.atomic
-def evaluate(feedback: SessionFeedback) -> AllianceAlert | None:
+def evaluate(feedback: SessionFeedback, *, notify: bool = True) -> AllianceAlert | None:
     """Raise, update or withdraw the alert after feedback is saved or edited. An
-    acknowledged alert stays as it was: it is part of the history."""
+    acknowledged alert stays as it was: it is part of the history. A new alert's
+    email to the therapist goes into the outbox with it (unless `notify` is off:
+    the demo's history)."""
     alert = AllianceAlert.objects.filter(feedback=feedback).first()
     reasons = reasons_for(feedback) if feedback.therapist_sees_scores else []
     if alert and alert.acknowledged_at:
@@ -75,31 +72,9 @@ def evaluate(feedback: SessionFeedback) -> AllianceAlert | None:
         alert.save(update_fields=["reasons"])
         return alert
     alert = AllianceAlert.objects.create(feedback=feedback, reasons=reasons)
-    transaction.on_commit(lambda: _enqueue(alert.pk))
+    if notify:
+        emails.plan_alliance_alert(alert)
     return alert
-
-
-def _enqueue(alert_id: int) -> None:
-    from .tasks import notify_alliance_alert
-
-    try:
-        notify_alliance_alert.delay(alert_id)
-    except Exception:
-        # The broker is down: the per-minute sweep sends it later.
-        logger.exception("Could not enqueue alliance alert %s", alert_id)
-
-
-def send_alert_email(alert_id: int) -> bool:
-    def build():
-        alert = AllianceAlert.objects.select_related("feedback__therapist").get(pk=alert_id)
-        therapist = alert.feedback.therapist
-        return build_email(
-            "feedback_to_read",
-            {"name": therapist.first_name, "site_url": settings.SITE_URL},
-            to=[therapist.email],
-        )
-
-    return send_once(AllianceAlert, alert_id, "notified_at", build)
 
 
 def open_and_read_for(therapist):
@@ -124,5 +99,11 @@ def open_alerts_for(therapist):
     )
 
 
-def average_for(queryset) -> dict:
-    return queryset.aggregate(**{name: Avg(name) for name in RATINGS})
+@transaction.atomic
+def acknowledge(alert: AllianceAlert, reply: str) -> AllianceAlert:
+    """The therapist has read it, with an optional reply; the patient sees both. The
+    first acknowledgement's time is kept, a later reply replaces the earlier one."""
+    alert.reply = reply
+    alert.acknowledged_at = alert.acknowledged_at or timezone.now()
+    alert.save(update_fields=["reply", "acknowledged_at"])
+    return alert

@@ -1,16 +1,9 @@
 from django import forms
 
-from accounts.widgets import ScaleWidget
+from core.widgets import ScaleWidget
 
-from .models import AllianceAlert, Escalation, SessionFeedback
-
-# Our own wording on the bond / goals / approach / overall constructs.
-QUESTIONS = {
-    "bond": "I felt heard, respected and safe to be honest",
-    "goals": "We worked on what I wanted to work on",
-    "approach": "The way we work fits me, and we decide things together",
-    "overall": "Overall, this session was right for me",
-}
+from .models import AllianceAlert, SessionFeedback
+from .questions import QUESTIONS
 
 
 def rating(name: str) -> forms.IntegerField:
@@ -92,9 +85,3 @@ class ReplyForm(forms.ModelForm):
     class Meta:
         model = AllianceAlert
         fields = ["reply"]
-
-
-class EscalationHandledForm(forms.ModelForm):
-    class Meta:
-        model = Escalation
-        fields: list[str] = []

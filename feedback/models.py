@@ -5,25 +5,24 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.fields import EncryptedTextField
+from appointments.models import Appointment
+from core.fields import EncryptedTextField
 
-RATINGS = ("bond", "goals", "approach", "overall")
+from .questions import RATINGS
+
 RATING_CHECK = Q(bond__lte=10) & Q(goals__lte=10) & Q(approach__lte=10) & Q(overall__lte=10)
 
 
 class SessionFeedback(models.Model):
-    """How working together felt after one session, in the patient's own terms.
-
-    `appointment_id` is a plain reference: this app knows nothing of appointments
-    (prep checks the session belongs to the patient and was attended before saving).
-    """
+    """How working together felt after one session, in the patient's own terms."""
 
     class Visibility(models.TextChoices):
         SHARED = "shared", "Share with my therapist"
         SCORES_ONLY = "scores", "Share only the scores"
         PRIVATE = "private", "Keep it private"
 
-    appointment_id = models.PositiveBigIntegerField()
+    # Indexed by the foreign key; "feedback due" and the form look sessions up by it.
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="feedback")
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_feedback"
     )
@@ -48,7 +47,7 @@ class SessionFeedback(models.Model):
         constraints = [
             # One feedback per patient per session; the form edits it for 48 hours.
             models.UniqueConstraint(
-                fields=["patient", "appointment_id"], name="feedback_one_per_session"
+                fields=["patient", "appointment"], name="feedback_one_per_session"
             ),
             models.CheckConstraint(condition=RATING_CHECK, name="feedback_ratings_0_to_10"),
         ]
@@ -85,8 +84,6 @@ class AllianceAlert(models.Model):
     feedback = models.OneToOneField(SessionFeedback, on_delete=models.CASCADE, related_name="alert")
     reasons = models.JSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
-    # Set when the "there is feedback to read" email is claimed (its outbox stamp).
-    notified_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     reply = EncryptedTextField(blank=True)
 

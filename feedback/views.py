@@ -1,45 +1,81 @@
-from datetime import timedelta
+"""Relationship feedback: the patient gives it after a session and sees their own;
+the therapist reads what is shared and acknowledges alerts; the practice manager
+sees counts and escalations. The rules live in records.py, alerts.py and practice.py."""
 
 from django.contrib import messages
-from django.db.models import Count, F, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import charts
 from accounts.access import (
     get_patient_for_therapist,
     manager_required,
     patient_required,
     therapist_required,
 )
-from accounts.models import User
+from appointments.models import Appointment
+from core import charts
 
-from . import alerts, records
-from .forms import QUESTIONS, ReplyForm
-from .models import RATINGS, AllianceAlert, Escalation, SessionFeedback
+from . import alerts, practice, records
+from .forms import FeedbackForm, ReplyForm
+from .models import AllianceAlert, Escalation, SessionFeedback
+from .questions import QUESTIONS, RATINGS, SHORT_LABELS
 
-COLOURS = {"bond": "#2f6f73", "goals": "#d19a2a", "approach": "#5467a8", "overall": "#c4512f"}
 
-
-def ratings_chart(chart_id: str, feedback: list[SessionFeedback], zone) -> str:
+def ratings_chart(chart_id: str, feedback: list[SessionFeedback], zone) -> dict:
+    """The chart of the four ratings by session, with its legend; nothing for fewer
+    than two sessions."""
     if len(feedback) < 2:
-        return ""
+        return {}
     days = [f.session_at.astimezone(zone).date() for f in feedback]
-    return charts.line_chart(
-        chart_id,
-        "Relationship ratings by session (0 to 10)",
-        [
-            charts.Series(
-                QUESTIONS[name],
-                COLOURS[name],
-                [(day, getattr(f, name)) for day, f in zip(days, feedback, strict=True)],
+    lines = [
+        charts.Series(
+            SHORT_LABELS[name],
+            charts.PALETTE[index],
+            [(day, getattr(f, name)) for day, f in zip(days, feedback, strict=True)],
+        )
+        for index, name in enumerate(RATINGS)
+    ]
+    return {
+        "svg": charts.line_chart(
+            chart_id, "Relationship ratings by session (0 to 10)", lines, days[0], days[-1], 10
+        ),
+        "legend": charts.series_legend(lines),
+    }
+
+
+@patient_required
+def give_feedback(request, appointment_id: int):
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("therapist"),
+        pk=appointment_id,
+        patient=request.user,
+    )
+    if not appointment.was_attended:
+        raise Http404("Feedback is for sessions that took place.")
+    existing = records.for_session(request.user, appointment)
+    if existing and not existing.is_editable:
+        return render(
+            request, "feedback/closed.html", {"feedback": existing, "appointment": appointment}
+        )
+    form = FeedbackForm(request.POST or None, instance=existing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            records.save(form, patient=request.user, appointment=appointment)
+        except records.FeedbackClosed:
+            return render(
+                request,
+                "feedback/closed.html",
+                {"feedback": existing, "appointment": appointment},
+                status=409,
             )
-            for name in RATINGS
-        ],
-        days[0],
-        days[-1],
-        10,
+        messages.success(request, "Thank you. Your feedback is saved.")
+        return redirect("feedback:mine")
+    return render(
+        request,
+        "feedback/form.html",
+        {"form": form, "appointment": appointment, "existing": existing},
+        status=400 if form.errors else 200,
     )
 
 
@@ -57,7 +93,6 @@ def mine(request):
             "feedback": list(reversed(feedback)),
             "chart": ratings_chart("my-ratings", feedback, request.user.zone),
             "questions": QUESTIONS,
-            "colours": COLOURS,
         },
     )
 
@@ -74,11 +109,9 @@ def alert_detail(request, alert_id: int):
     alert = _alert_for_therapist(request.user, alert_id)
     form = ReplyForm(request.POST or None, instance=alert)
     if request.method == "POST" and form.is_valid():
-        alert = form.save(commit=False)
-        alert.acknowledged_at = alert.acknowledged_at or timezone.now()
-        alert.save(update_fields=["reply", "acknowledged_at"])
+        alerts.acknowledge(alert, form.cleaned_data["reply"])
         messages.success(request, "Marked as read. The patient can see that, and your reply.")
-        return redirect("prep:therapist_dashboard")
+        return redirect("home")
     return render(
         request,
         "feedback/alert.html",
@@ -103,52 +136,27 @@ def patient_feedback(request, patient_id: int):
             "feedback": list(reversed(feedback)),
             "chart": ratings_chart("patient-ratings", feedback, request.user.zone),
             "questions": QUESTIONS,
-            "colours": COLOURS,
         },
     )
 
 
 @manager_required
 def practice_home(request):
-    # Aggregates and escalations only: a practice manager never sees a patient's
-    # journal, and sees feedback only when a patient escalates it.
-    therapists = (
-        User.objects.filter(role=User.Role.THERAPIST, is_active=True)
-        .annotate(
-            patient_count=Count(
-                "patient_links", filter=Q(patient_links__ended_at__isnull=True), distinct=True
-            ),
-            feedback_count=Count("feedback_received", distinct=True),
-            alert_count=Count("feedback_received__alert", distinct=True),
-            acknowledged_in_week=Count(
-                "feedback_received__alert",
-                filter=Q(
-                    feedback_received__alert__acknowledged_at__lte=F(
-                        "feedback_received__alert__created_at"
-                    )
-                    + timedelta(days=7)
-                ),
-                distinct=True,
-            ),
-        )
-        .order_by("last_name", "first_name")
-    )
-    escalations = Escalation.objects.select_related(
-        "feedback__patient", "feedback__therapist", "handled_by"
-    ).order_by("handled_at", "-created_at")
     return render(
         request,
         "feedback/practice_home.html",
-        {"therapists": therapists, "escalations": escalations[:100], "questions": QUESTIONS},
+        {
+            "therapists": practice.therapists_with_counts(),
+            "escalations": practice.escalations()[:100],
+            "questions": QUESTIONS,
+        },
     )
 
 
 @require_POST
 @manager_required
 def escalation_handled(request, escalation_id: int):
-    Escalation.objects.filter(pk=escalation_id, handled_at=None).update(
-        handled_at=timezone.now(), handled_by=request.user
-    )
-    get_object_or_404(Escalation, pk=escalation_id)
+    escalation = get_object_or_404(Escalation, pk=escalation_id)
+    practice.mark_handled(escalation, by=request.user)
     messages.success(request, "Marked as handled.")
     return redirect("feedback:practice_home")

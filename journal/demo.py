@@ -88,7 +88,6 @@ def seed_history(patient, seed: int) -> bool:
                     source=SafetyAlert.Source.PHQ9,
                     measure=response,
                     created_at=taken_at,
-                    notified_at=taken_at,
                     acknowledged_at=taken_at + timedelta(hours=14),
                 )
 

@@ -5,6 +5,9 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import F, Max, Q
+from django.dispatch import receiver
+
+from accounts.signals import patient_joined
 
 from . import safety
 from .models import DailyEntry, Symptom, SymptomRating
@@ -32,8 +35,14 @@ def can_log(patient, day: date) -> bool:
     return first <= day <= last
 
 
+@receiver(patient_joined, dispatch_uid="journal.starter_symptoms")
+def give_starter_symptoms(sender, patient, **kwargs) -> None:
+    ensure_starter_symptoms(patient)
+
+
 def ensure_starter_symptoms(patient) -> None:
-    """A new patient starts with a short common list they can edit."""
+    """A new patient starts with a short common list they can edit (given when the
+    account is created, never by opening a page)."""
     if not Symptom.objects.filter(patient=patient).exists():
         Symptom.objects.bulk_create(
             Symptom(patient=patient, name=name) for name in STARTER_SYMPTOMS

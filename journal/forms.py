@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
-from accounts.widgets import ScaleWidget
+from core.widgets import ScaleWidget
 
 from .measures import DIFFICULTY, DIFFICULTY_QUESTION, FREQUENCY, Questionnaire
 from .models import SEVERITY_CHOICES, DailyEntry, MeasurePlan, ParkedTopic, Symptom

@@ -7,12 +7,13 @@ from datetime import date, timedelta
 
 from django.db.models import Avg
 
-from accounts import charts
+from core import charts
 
 from .models import DailyEntry, SymptomRating
 
 TREND_WEEKS = (2, 4, 12)
-SCALE_COLOURS = {"mood": "#2f6f73", "anxiety": "#c4512f", "energy": "#d19a2a", "sleep": "#5467a8"}
+# Each scale keeps its colour from the one palette on every page.
+SCALE_COLOURS = dict(zip(("mood", "anxiety", "energy", "sleep"), charts.PALETTE, strict=True))
 
 
 def mood_level(mood: int) -> int:
@@ -53,8 +54,10 @@ class Trends:
     days: list[date]
     rows: list[dict]
     scales_chart: str
+    scales_legend: str
     sleep_chart: str
     heat_map: str
+    heat_map_legend: str
     symptom_rows: list[tuple[str, dict[date, int]]]
     averages: dict
 
@@ -76,17 +79,17 @@ def trends(patient, weeks: int) -> Trends:
             name, colour, [(day, (by_day.get(day) or {}).get(field)) for day in days]
         )
 
+    def named(label, field):
+        average = averages[field]
+        return label if average is None else f"{label} (average {average:.1f})"
+
+    scales = [
+        series(named("Mood", "mood"), "mood", SCALE_COLOURS["mood"]),
+        series(named("Anxiety", "anxiety"), "anxiety", SCALE_COLOURS["anxiety"]),
+        series(named("Energy", "energy"), "energy", SCALE_COLOURS["energy"]),
+    ]
     scales_chart = charts.line_chart(
-        "scales",
-        f"Mood, anxiety and energy, last {weeks} weeks (0 to 10)",
-        [
-            series("Mood", "mood", SCALE_COLOURS["mood"]),
-            series("Anxiety", "anxiety", SCALE_COLOURS["anxiety"]),
-            series("Energy", "energy", SCALE_COLOURS["energy"]),
-        ],
-        start,
-        end,
-        10,
+        "scales", f"Mood, anxiety and energy, last {weeks} weeks (0 to 10)", scales, start, end, 10
     )
     sleep_chart = charts.line_chart(
         "sleep",
@@ -107,4 +110,16 @@ def trends(patient, weeks: int) -> Trends:
     symptom_rows = list(symptoms.items())
     heat = charts.heat_map("symptoms", f"Symptom severity, last {weeks} weeks", symptom_rows, days)
     rows = [by_day[day] for day in reversed(days) if day in by_day]
-    return Trends(start, end, days, rows, scales_chart, sleep_chart, heat, symptom_rows, averages)
+    return Trends(
+        start,
+        end,
+        days,
+        rows,
+        scales_chart,
+        charts.series_legend(scales),
+        sleep_chart,
+        heat,
+        charts.severity_legend(),
+        symptom_rows,
+        averages,
+    )

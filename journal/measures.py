@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.db.models import Max
 
-from accounts import charts
+from core import charts
 
 from . import safety
 from .models import MeasurePlan, MeasureResponse
@@ -221,7 +221,7 @@ def history(responses: list[MeasureResponse], zone=None) -> list[Trend]:
                 [
                     charts.Series(
                         questionnaire.name,
-                        "#2f6f73",
+                        charts.PALETTE[0],
                         list(zip(days, [r.total for r in own], strict=True)),
                     )
                 ],

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.fields import EncryptedTextField
+from core.fields import EncryptedTextField
 
 SEVERITY_CHOICES = [(0, "None"), (1, "Mild"), (2, "Moderate"), (3, "Severe")]
 
@@ -199,8 +199,6 @@ class SafetyAlert(models.Model):
         related_name="safety_alert",
     )
     created_at = models.DateTimeField(default=timezone.now)
-    # Set when a worker claims the email; cleared again if sending fails.
-    notified_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -212,7 +210,6 @@ class SafetyAlert(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["notified_at"], name="journal_alert_unsent_idx")]
 
     def __str__(self) -> str:
         return f"Safety alert for {self.patient}"

@@ -3,20 +3,21 @@ at once, and each of their therapists is flagged in the app and emailed "please 
 in". The email carries no content. The app never claims to watch entries live.
 
 One alert per event: per daily entry (however often it is saved) and per PHQ-9
-response; the one-to-one columns on SafetyAlert enforce it in the database.
+response; the one-to-one columns on SafetyAlert enforce it in the database. The
+emails are outbox rows written with the alert, one per therapist, so a dead worker
+or a broker outage delays them but never loses them (notifications/dispatch.py).
 """
-
-import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.access import cared_for_by, therapists_of
-from accounts.emails import build_email, send_once
+from notifications.outbox import enqueue
+from notifications.tasks import dispatch_soon
 
+from .emails import SAFETY_ALERT
 from .models import DailyEntry, MeasureResponse, SafetyAlert
-
-logger = logging.getLogger(__name__)
 
 
 def raise_for_entry(entry: DailyEntry) -> SafetyAlert | None:
@@ -26,7 +27,7 @@ def raise_for_entry(entry: DailyEntry) -> SafetyAlert | None:
         entry=entry, defaults={"patient": entry.patient, "source": SafetyAlert.Source.DAILY_LOG}
     )
     if created:
-        _notify_after_commit(alert)
+        _notify(alert)
     return alert
 
 
@@ -35,35 +36,25 @@ def raise_for_measure(response: MeasureResponse) -> SafetyAlert:
         measure=response, defaults={"patient": response.patient, "source": SafetyAlert.Source.PHQ9}
     )
     if created:
-        _notify_after_commit(alert)
+        _notify(alert)
     return alert
 
 
-def _notify_after_commit(alert: SafetyAlert) -> None:
-    from .tasks import notify_safety_alert
-
-    def enqueue():
-        try:
-            notify_safety_alert.delay(alert.pk)
-        except Exception:
-            # The broker is down: the unsent alert stays in its table and the
-            # per-minute sweep sends it once the broker is back.
-            logger.exception("Could not enqueue safety alert %s", alert.pk)
-
-    transaction.on_commit(enqueue)
+def _notify(alert: SafetyAlert) -> None:
+    """One email per therapist caring for the patient now, in the alert's transaction."""
+    for therapist in therapists_of(alert.patient):
+        enqueue(SAFETY_ALERT, target_id=alert.pk, recipient=therapist, due_at=alert.created_at)
+    dispatch_soon()
 
 
-def send_alert_email(alert_id: int) -> bool:
-    """Send one alert's email to the patient's therapists, at most once."""
-
-    def build():
-        alert = SafetyAlert.objects.select_related("patient").get(pk=alert_id)
-        recipients = [therapist.email for therapist in therapists_of(alert.patient)]
-        if not recipients:
-            return None
-        return build_email("safety_alert", {"site_url": settings.SITE_URL}, to=recipients)
-
-    return send_once(SafetyAlert, alert_id, "notified_at", build)
+@transaction.atomic
+def acknowledge(alert: SafetyAlert, by) -> bool:
+    """The therapist has seen it; the first acknowledgement is the one kept."""
+    return bool(
+        SafetyAlert.objects.filter(pk=alert.pk, acknowledged_at=None).update(
+            acknowledged_at=timezone.now(), acknowledged_by=by
+        )
+    )
 
 
 def crisis_resources() -> list[dict]:

@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,7 +29,6 @@ def entry(request, day: date):
     patient = request.user
     if not entries.can_log(patient, day):
         raise Http404("Only the last week can be logged.")
-    entries.ensure_starter_symptoms(patient)
     instance = DailyEntry.objects.filter(patient=patient, day=day).first()
     is_new = instance is None
     if is_new:
@@ -100,7 +99,6 @@ def support(request):
 @patient_required
 def symptoms(request):
     patient = request.user
-    entries.ensure_starter_symptoms(patient)
     form = SymptomForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
         symptom = form.save(commit=False)
@@ -329,9 +327,6 @@ def measure_plan(request, patient_id: int):
 @therapist_required
 def acknowledge_alert(request, alert_id: int):
     alert = get_object_or_404(SafetyAlert, cared_for_by(request.user, "patient"), pk=alert_id)
-    with transaction.atomic():
-        SafetyAlert.objects.filter(pk=alert.pk, acknowledged_at=None).update(
-            acknowledged_at=timezone.now(), acknowledged_by=request.user
-        )
+    safety.acknowledge(alert, by=request.user)
     messages.success(request, f"Marked as seen. Please check in with {alert.patient.display_name}.")
     return redirect("prep:therapist_dashboard")

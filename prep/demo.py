@@ -5,11 +5,12 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from appointments.models import Appointment
 from feedback import alerts
-from feedback.models import AllianceAlert, SessionFeedback
+from feedback.models import SessionFeedback
 
 from . import summaries
-from .models import AgendaItem, Appointment, Goal, Homework
+from .models import AgendaItem, Goal, Homework
 
 
 def seed_sessions(therapist, patient, *, share: bool) -> bool:
@@ -38,7 +39,7 @@ def seed_sessions(therapist, patient, *, share: bool) -> bool:
         )
         bond, goals, approach, overall = (9, 9, 10, 9) if share else ratings[days_ago]
         feedback = SessionFeedback.objects.create(
-            appointment_id=past.pk,
+            appointment=past,
             patient=patient,
             therapist=therapist,
             session_at=past.starts_at,
@@ -53,10 +54,8 @@ def seed_sessions(therapist, patient, *, share: bool) -> bool:
             else SessionFeedback.Visibility.SHARED,
             created_at=past.starts_at + timedelta(hours=3),
         )
-        alert = alerts.evaluate(feedback)
-        if alert:
-            # Part of the story already: no email goes out for it.
-            AllianceAlert.objects.filter(pk=alert.pk).update(notified_at=timezone.now())
+        # Part of the story already: no email goes out for it.
+        alerts.evaluate(feedback, notify=False)
     upcoming = Appointment.objects.create(
         therapist=therapist,
         patient=patient,

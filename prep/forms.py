@@ -1,83 +1,110 @@
-from datetime import timedelta
-
 from django import forms
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
-from accounts.access import patients_of
+from appointments.models import Appointment
 
-from . import appointments
-from .models import AgendaItem, Appointment
-
-DURATIONS = [(30, "30 minutes"), (45, "45 minutes"), (50, "50 minutes"), (60, "1 hour"),
-             (90, "1½ hours")]  # fmt: skip
+from . import plans
+from .models import AgendaItem, Goal, GoalComment, Homework
 
 
-class AppointmentForm(forms.ModelForm):
-    """Book or move a session; the date and time are in the therapist's time zone."""
-
-    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+class GoalForm(forms.ModelForm):
+    title = forms.CharField(
+        label="Goal",
+        max_length=200,
+        help_text="In the words you agreed on together.",
     )
-    duration = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=50)
+    why_it_matters = forms.CharField(
+        label="Why it matters (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     class Meta:
-        model = Appointment
-        fields = ["patient", "kind", "location"]
-        labels = {"kind": "Where", "location": "Room, address or video link"}
-        widgets = {"kind": forms.RadioSelect}
+        model = Goal
+        fields = ["title", "why_it_matters"]
 
-    def __init__(self, *args, therapist, **kwargs):
-        self.therapist = therapist
+
+class GoalStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=Goal.Status.choices,
+        error_messages={"invalid_choice": "Choose one of the listed statuses."},
+    )
+
+
+class GoalCommentForm(forms.ModelForm):
+    text = forms.CharField(
+        label="Add a comment",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write a few words first."},
+    )
+
+    class Meta:
+        model = GoalComment
+        fields = ["text"]
+
+
+class AppointmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, appointment: Appointment) -> str:
+        # Shown to the therapist in their own time zone (the middleware activates it).
+        when = format_date(timezone.localtime(appointment.starts_at), "D j M Y, H:i")
+        return f"{when} (upcoming)" if not appointment.has_started else when
+
+
+class HomeworkForm(forms.ModelForm):
+    description = forms.CharField(
+        label="What to try",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    due_on = forms.DateField(
+        label="By when (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    appointment = AppointmentChoiceField(
+        label="Session (optional)",
+        queryset=Appointment.objects.none(),
+        required=False,
+        empty_label="Not linked to a session",
+        error_messages={"invalid_choice": "Choose one of this patient’s sessions with you."},
+    )
+
+    class Meta:
+        model = Homework
+        fields = ["description", "due_on", "appointment"]
+
+    def __init__(self, *args, therapist, patient, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = patients_of(therapist).order_by("first_name")
-        self.fields["patient"].empty_label = None
-        zone = therapist.zone
-        if self.instance.pk:
-            local = self.instance.starts_at.astimezone(zone)
-            self.initial.update(
-                day=local.date(), start=local.time(), duration=self.instance.duration_minutes
-            )
-            self.fields["patient"].disabled = True
-        else:
-            tomorrow = timezone.localdate(timezone=zone) + timedelta(days=1)
-            self.initial.setdefault("day", tomorrow)
+        self.patient = patient
+        self.fields["appointment"].queryset = plans.appointments_for_homework(therapist, patient)
 
-    def clean_location(self):
-        location = self.cleaned_data["location"].strip()
-        if self.cleaned_data.get("kind") == Appointment.Kind.VIDEO and location:
-            location = forms.URLField(assume_scheme="https").clean(location)
-        return location
-
-    def clean(self):
-        cleaned = super().clean()
-        day, start, duration = cleaned.get("day"), cleaned.get("start"), cleaned.get("duration")
-        if day and start and duration:
-            try:
-                starts_at = appointments.local_start(day, start, self.therapist.zone)
-            except appointments.BookingError as error:
-                raise forms.ValidationError(str(error)) from None
-            if starts_at <= timezone.now():
-                self.add_error("start", "Choose a time in the future.")
-            self.instance.therapist = self.therapist
-            self.instance.starts_at = starts_at
-            self.instance.ends_at = starts_at + timedelta(minutes=duration)
-            other = appointments.clash(
-                self.therapist, self.instance.starts_at, self.instance.ends_at, self.instance.pk
-            )
-            if other:
-                zone = self.therapist.zone
-                self.add_error(
-                    "start",
-                    "You already have a session then ("
-                    f"{other.starts_at.astimezone(zone):%H:%M}–"
-                    f"{other.ends_at.astimezone(zone):%H:%M}).",
-                )
-        return cleaned
+    def clean_due_on(self):
+        due_on = self.cleaned_data["due_on"]
+        if due_on and due_on < self.patient.today():
+            raise forms.ValidationError("Choose today or a later date.")
+        return due_on
 
 
-class OutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(choices=Appointment.Outcome.choices, label="What happened")
+class AgendaItemForm(forms.ModelForm):
+    kind = forms.ChoiceField(
+        label="This is",
+        choices=AgendaItem.Kind.choices,
+        initial=AgendaItem.Kind.TOPIC,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label="In a few words",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write a few words first."},
+    )
+
+    class Meta:
+        model = AgendaItem
+        fields = ["kind", "text"]
 
 
 class AgendaLineForm(forms.ModelForm):

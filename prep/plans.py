@@ -12,11 +12,14 @@ looks back at most 90 days.
 from datetime import date, datetime, timedelta
 
 from django.db.models import F, Prefetch
+from django.dispatch import receiver
 from django.utils import timezone
 
+from appointments.models import Appointment
+from feedback.signals import feedback_saved
 from journal.models import DailyEntry
 
-from .models import AgendaItem, Appointment, Goal, GoalComment, Homework
+from .models import AgendaItem, Goal, GoalComment, Homework
 
 # With no attended session yet, "since last time" means today and the 13 days before.
 DEFAULT_PERIOD_DAYS = 14
@@ -121,3 +124,19 @@ def set_agenda_item_done(item: AgendaItem, done: bool) -> None:
     elif not done:
         item.done_at = None
     item.save(update_fields=["done_at"])
+
+
+# The line relationship feedback adds when the patient asks to talk about it.
+RELATIONSHIP_AGENDA = "I’d like to talk about how our sessions are going"
+
+
+@receiver(feedback_saved, dispatch_uid="prep.relationship_agenda")
+def add_relationship_item(sender, feedback, **kwargs) -> None:
+    """Feedback that asks to talk about working together, with scores the therapist
+    may see, puts that on the patient's agenda once (saved with the feedback)."""
+    if not (feedback.discuss_next_time and feedback.therapist_sees_scores):
+        return
+    open_items = AgendaItem.objects.filter(patient_id=feedback.patient_id, done_at=None)
+    # Text is encrypted, so the check for an existing line is made in Python.
+    if all(item.text != RELATIONSHIP_AGENDA for item in open_items):
+        AgendaItem.objects.create(patient_id=feedback.patient_id, text=RELATIONSHIP_AGENDA)

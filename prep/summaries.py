@@ -13,12 +13,14 @@ from django.db import transaction
 from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 
+from appointments.models import Appointment
+from core import charts
 from feedback.models import RATINGS, SessionFeedback
 from journal import measures
 from journal.models import DailyEntry, MeasureResponse, ParkedTopic, SafetyAlert, SymptomRating
 
 from . import plans
-from .models import AgendaItem, Appointment, Goal, Homework, PreSessionSummary
+from .models import AgendaItem, Goal, Homework, PreSessionSummary
 
 DEFAULT_PERIOD_DAYS = 14
 MAX_PERIOD_DAYS = 90
@@ -350,6 +352,23 @@ def generate_draft(appointment: Appointment) -> PreSessionSummary:
     return draft
 
 
+def _is_upcoming(appointment: Appointment) -> bool:
+    return not appointment.has_started and not appointment.is_cancelled
+
+
+def review_snapshot(appointment: Appointment, draft: PreSessionSummary) -> dict:
+    """What the patient reviews: the summary as it would be shared now (built in
+    memory, nothing saved), or the draft as it stands once the session has begun."""
+    return build(appointment) if _is_upcoming(appointment) else draft.snapshot
+
+
+def refresh_draft(appointment: Appointment) -> PreSessionSummary:
+    """The draft brought up to date before the patient's choices are saved."""
+    if _is_upcoming(appointment):
+        return generate_draft(appointment)
+    return draft_for(appointment)
+
+
 def _content(snapshot: dict) -> dict:
     return {key: value for key, value in snapshot.items() if key != "generated_at"}
 
@@ -394,3 +413,39 @@ def share(appointment: Appointment) -> PreSessionSummary:
         created_at=now,
         shared_at=now,
     )
+
+
+# Showing a snapshot ---------------------------------------------------------------
+
+
+def display(snapshot: dict) -> dict:
+    """Charts and dates for showing a snapshot; the data itself is never changed."""
+    if not snapshot:
+        return {}
+    period = snapshot["period"]
+    start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+    series = snapshot.get("series") or []
+    shown = {"start": start, "end": end}
+    if series:
+        points = [(date.fromisoformat(row[0]), row[1:]) for row in series]
+        by_day = dict(points)
+        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        lines = [
+            charts.Series(
+                name,
+                charts.PALETTE[index],
+                [(day, (by_day.get(day) or [None] * len(SCALES))[index]) for day in days],
+            )
+            for index, name in enumerate(("Mood", "Anxiety", "Energy"))
+        ]
+        shown["chart"] = charts.line_chart(
+            "summary-scales", "Mood, anxiety and energy (0 to 10)", lines, start, end, 10
+        )
+        shown["legend"] = charts.series_legend(lines)
+        shown["rows"] = points
+    shown["appointment_at"] = datetime.fromisoformat(snapshot["appointment"]["starts_at"])
+    shown["attendance"] = [
+        (datetime.fromisoformat(row["starts_at"]), row["outcome"])
+        for row in snapshot.get("attendance") or []
+    ]
+    return shown

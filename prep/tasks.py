@@ -2,11 +2,14 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.utils import timezone
 
-from . import reminders, summaries
-from .models import Appointment, PrepPreference, PreSessionSummary
+from appointments.models import Appointment
+
+from . import emails, summaries
+from .models import PrepPreference, PreSessionSummary
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +21,8 @@ DRAFT_LEAD_TIME = timedelta(hours=48)
 def prepare_upcoming_summaries() -> int:
     """Prepare the draft summary of every session starting within 48 hours that has
     none yet, and share it at once for patients who chose that. Runs from beat;
-    each appointment is its own small transaction, so one failure skips only it."""
+    each appointment is its own small transaction, so one that fails is logged and
+    skipped (and tried again at the next run) while the rest are prepared."""
     now = timezone.now()
     due = (
         Appointment.objects.booked()
@@ -28,7 +32,13 @@ def prepare_upcoming_summaries() -> int:
     )
     prepared = 0
     for appointment_id in due[:500]:
-        prepare_summary(appointment_id)
+        try:
+            prepare_summary(appointment_id)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:
+            logger.exception("Could not prepare the summary for appointment %s", appointment_id)
+            continue
         prepared += 1
     return prepared
 
@@ -46,27 +56,5 @@ def prepare_summary(appointment_id: int) -> None:
         ).exists():
             summaries.share(appointment)
         else:
-            reminders.plan_summary_ready(appointment)
+            emails.plan_summary_ready(appointment)
     logger.info("Prepared the summary for appointment %s", appointment_id)
-
-
-@shared_task(ignore_result=True, time_limit=240, soft_time_limit=220)
-def dispatch_reminders() -> dict:
-    """Beat runs this every minute: the per-minute scan of due rows is the whole
-    schedule, so no task ever waits in the broker with a far-future ETA."""
-    from . import dispatch
-
-    return dispatch.dispatch()
-
-
-@shared_task(ignore_result=True, time_limit=600, soft_time_limit=580)
-def plan_daily_nudges() -> int:
-    """Make sure every patient who wants one has their next daily nudge planned."""
-    from accounts.models import User
-
-    from . import reminders
-
-    planned = 0
-    for patient in User.objects.filter(role=User.Role.PATIENT, is_active=True).iterator():
-        planned += reminders.plan_daily_nudge(patient) is not None
-    return planned

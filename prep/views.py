@@ -1,29 +1,47 @@
-from datetime import date, datetime, timedelta
+"""The two home pages, session lists with their summaries, the pre-session summary
+(reviewed by the patient, read by the therapist), goals, homework and the agenda.
+The rules live in summaries.py and plans.py; these views fetch, check and render."""
+
+from datetime import datetime, timedelta
+from functools import wraps
+from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts import charts
 from accounts.access import (
+    cared_for_by,
     get_patient_for_therapist,
     patient_required,
     patients_of,
+    role_required,
     therapist_required,
     therapists_of,
 )
-from accounts.models import Invitation
+from accounts.models import Invitation, User
+from appointments import booking
+from appointments.models import Appointment
 from feedback import alerts as alliance
-from feedback.models import SessionFeedback
-from journal import measures, safety
+from feedback import records as feedback_records
+from journal import entries, measures, safety
 from journal.models import DailyEntry
 
-from . import appointments, summaries
-from .forms import AgendaLineForm, AppointmentForm, OutcomeForm
-from .models import AccessEvent, Appointment, PrepPreference, PreSessionSummary
+from . import plans, summaries
+from .forms import (
+    AgendaItemForm,
+    AgendaLineForm,
+    GoalCommentForm,
+    GoalForm,
+    GoalStatusForm,
+    HomeworkForm,
+)
+from .models import AccessEvent, AgendaItem, Goal, Homework, PrepPreference, PreSessionSummary
 
 
 @patient_required
@@ -44,15 +62,7 @@ def patient_home(request):
             .select_related("therapist")
             .first(),
             "therapists": therapists_of(patient).order_by("last_name", "first_name"),
-            "feedback_due": list(
-                Appointment.objects.attended()
-                .filter(patient=patient, starts_at__gte=timezone.now() - timedelta(days=14))
-                .exclude(
-                    pk__in=SessionFeedback.objects.filter(patient=patient).values("appointment_id")
-                )
-                .select_related("therapist")
-                .order_by("-starts_at")[:3]
-            ),
+            "feedback_due": list(feedback_records.due_for(patient)),
         },
     )
 
@@ -84,7 +94,7 @@ def therapist_dashboard(request):
             "safety_alerts": list(safety.open_alerts_for(therapist)),
             "alliance_alerts": list(alliance.open_alerts_for(therapist)),
             "appointments": list(upcoming),
-            "needs_attendance": list(appointments.needing_attendance(therapist)),
+            "needs_attendance": list(booking.needing_attendance(therapist)),
             "outcome_choices": Appointment.Outcome.choices,
             "patient_count": patients_of(therapist).count(),
             "pending_invitations": Invitation.objects.filter(
@@ -109,112 +119,14 @@ def _patients_appointment(request, appointment_id: int) -> Appointment:
     )
 
 
-@require_POST
-@therapist_required
-def end_care(request, patient_id: int):
-    patient = get_patient_for_therapist(request.user, patient_id)
-    cancelled = appointments.end_care(request.user, patient, by=request.user)
-    messages.success(
-        request,
-        f"You are no longer {patient.display_name}’s therapist"
-        + (f"; {cancelled} upcoming session(s) cancelled." if cancelled else "."),
-    )
-    return redirect("accounts:patient_list")
-
-
-@require_POST
-@patient_required
-def leave_care(request, therapist_id: int):
-    therapist = get_object_or_404(therapists_of(request.user), pk=therapist_id)
-    appointments.end_care(therapist, request.user, by=request.user)
-    messages.success(
-        request,
-        f"{therapist.display_name} is no longer your therapist here and can no longer see "
-        "anything you share. Your journal stays yours.",
-    )
-    return redirect("prep:patient_home")
-
-
 @therapist_required
 def appointment_list(request):
-    appointments_ = _with_summary_status(
+    sessions = _with_summary_status(
         Appointment.objects.of_therapist(request.user)
         .select_related("patient")
         .order_by("-starts_at")
     )[:200]
-    return render(request, "prep/appointment_list.html", {"appointments": appointments_})
-
-
-@therapist_required
-def appointment_new(request):
-    initial = {}
-    patient = request.GET.get("patient", "")
-    if patient.isascii() and patient.isdigit():
-        initial["patient"] = int(patient)
-    return _appointment_form(request, Appointment(), initial)
-
-
-@therapist_required
-def appointment_edit(request, appointment_id: int):
-    appointment = _therapists_appointment(request, appointment_id)
-    if appointment.outcome or appointment.has_started:
-        messages.info(request, "That session has already started or was cancelled.")
-        return redirect("prep:appointment_list")
-    return _appointment_form(request, appointment, {})
-
-
-def _appointment_form(request, appointment, initial):
-    form = AppointmentForm(
-        request.POST or None, instance=appointment, initial=initial, therapist=request.user
-    )
-    if request.method == "POST" and form.is_valid():
-        is_new = appointment.pk is None
-        try:
-            saved = appointments.save_booking(form.save(commit=False))
-        except appointments.BookingError as error:
-            form.add_error(None, str(error))
-        else:
-            when = saved.starts_at.astimezone(request.user.zone)
-            messages.success(
-                request,
-                f"{'Booked' if is_new else 'Moved to'} {when:%A} {when.day} {when:%B}, "
-                f"{when:%H:%M} with {saved.patient.display_name}.",
-            )
-            return redirect("prep:therapist_dashboard")
-    return render(
-        request,
-        "prep/appointment_form.html",
-        {"form": form, "appointment": appointment},
-        status=400 if form.errors else 200,
-    )
-
-
-@require_POST
-@therapist_required
-def appointment_cancel(request, appointment_id: int):
-    appointment = _therapists_appointment(request, appointment_id)
-    if appointment.has_started or not appointments.cancel(appointment, request.user):
-        messages.info(request, "That session has already started or was cancelled.")
-    else:
-        messages.success(request, "Cancelled.")
-    return redirect("prep:therapist_dashboard")
-
-
-@require_POST
-@therapist_required
-def appointment_outcome(request, appointment_id: int):
-    appointment = _therapists_appointment(request, appointment_id)
-    form = OutcomeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose what happened at the session.")
-    else:
-        try:
-            appointments.record_outcome(appointment, form.cleaned_data["outcome"])
-        except appointments.BookingError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"Recorded: {appointment.get_outcome_display()}.")
-    return redirect("prep:therapist_dashboard")
+    return render(request, "prep/appointment_list.html", {"appointments": sessions})
 
 
 @patient_required
@@ -238,52 +150,13 @@ def session_list(request):
     )
 
 
-def summary_display(snapshot: dict) -> dict:
-    """Charts and dates for showing a snapshot; the data itself is never changed."""
-    if not snapshot:
-        return {}
-    period = snapshot["period"]
-    start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
-    series = snapshot.get("series") or []
-    display = {"start": start, "end": end}
-    if series:
-        points = [(date.fromisoformat(row[0]), row[1:]) for row in series]
-        by_day = dict(points)
-        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-
-        def line(name, index, colour):
-            return charts.Series(
-                name, colour, [(day, (by_day.get(day) or [None] * 4)[index]) for day in days]
-            )
-
-        display["chart"] = charts.line_chart(
-            "summary-scales",
-            "Mood, anxiety and energy (0 to 10)",
-            [
-                line("Mood", 0, "#2f6f73"),
-                line("Anxiety", 1, "#c4512f"),
-                line("Energy", 2, "#d19a2a"),
-            ],
-            start,
-            end,
-            10,
-        )
-        display["rows"] = [(day, values) for day, values in points]
-    display["appointment_at"] = datetime.fromisoformat(snapshot["appointment"]["starts_at"])
-    display["attendance"] = [
-        (datetime.fromisoformat(row["starts_at"]), row["outcome"])
-        for row in snapshot.get("attendance") or []
-    ]
-    return display
-
-
 @patient_required
 def summary_review(request, appointment_id: int):
     appointment = _patients_appointment(request, appointment_id)
     draft = summaries.draft_for(appointment)
-    if draft and not appointment.has_started and not appointment.is_cancelled:
-        # The patient reviews what would be shared now, not what it was two days ago.
-        draft = summaries.generate_draft(appointment)
+    # What would be shared now (built in memory: reading never rewrites the draft);
+    # saving choices or sharing stores it.
+    snapshot = summaries.review_snapshot(appointment, draft) if draft else None
     shared = list(
         PreSessionSummary.objects.filter(appointment=appointment, version__gt=0).order_by(
             "-version"
@@ -306,10 +179,10 @@ def summary_review(request, appointment_id: int):
     }
     if draft:
         context.update(
-            preview=summaries.visible(draft.snapshot, draft.hidden, draft.included_thoughts),
-            snapshot=draft.snapshot,
+            preview=summaries.visible(snapshot, draft.hidden, draft.included_thoughts),
+            snapshot=snapshot,
             hidden=set(draft.hidden),
-            display=summary_display(draft.snapshot),
+            display=summaries.display(snapshot),
         )
     return render(request, "prep/summary_review.html", context)
 
@@ -329,9 +202,11 @@ def summary_generate(request, appointment_id: int):
 @patient_required
 def summary_choices(request, appointment_id: int):
     appointment = _patients_appointment(request, appointment_id)
-    draft = summaries.draft_for(appointment)
-    if draft is None:
+    if summaries.draft_for(appointment) is None:
         raise Http404
+    # The page showed the summary as it is now: choices apply to that, not to an
+    # older draft (an item added since must be hideable too).
+    draft = summaries.refresh_draft(appointment)
     shown = set(request.POST.getlist("show"))
     hidden = [key for key in summaries.item_keys(draft.snapshot) if key not in shown]
     thoughts = [int(v) for v in request.POST.getlist("thought") if v.isascii() and v.isdigit()]
@@ -392,6 +267,274 @@ def summary_read(request, appointment_id: int):
             "appointment": appointment,
             "summary": summary,
             "preview": summary.snapshot if summary else None,
-            "display": summary_display(summary.snapshot) if summary else {},
+            "display": summaries.display(summary.snapshot) if summary else {},
         },
     )
+
+
+# Goals, homework and the agenda ------------------------------------------------
+
+patient_or_therapist_required = role_required(User.Role.PATIENT, User.Role.THERAPIST)
+
+
+# Every object taken from a URL comes through one of these: 404 for anyone else.
+
+
+def _goal_for(user: User, goal_id: int) -> Goal:
+    """The patient's own goal, or a goal of a patient this therapist actively cares for."""
+    goals = Goal.objects.select_related("patient")
+    if user.is_patient:
+        return get_object_or_404(goals, pk=goal_id, patient=user)
+    return get_object_or_404(
+        goals, cared_for_by(user, "patient"), pk=goal_id, patient__role=User.Role.PATIENT
+    )
+
+
+def _own_homework(patient: User, homework_id: int) -> Homework:
+    return get_object_or_404(Homework, pk=homework_id, patient=patient)
+
+
+def _own_agenda_item(patient: User, item_id: int) -> AgendaItem:
+    return get_object_or_404(AgendaItem, pk=item_id, patient=patient)
+
+
+def _requested_done(request, when_absent: bool) -> bool | None:
+    """`done=1` or `done=0` sets the state, so a repeated click changes nothing;
+    without a value the state becomes `when_absent`; anything else is None, a bad
+    request."""
+    value = request.POST.get("done")
+    if value is None:
+        return when_absent
+    return {"1": True, "0": False}.get(value)
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _htmx_signs_in_the_whole_page(view):
+    """An htmx request whose session has ended is sent, page and all, to sign-in;
+    otherwise htmx would follow the redirect and put the sign-in form inside the
+    daily log."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if _is_htmx(request) and not request.user.is_authenticated:
+            # Back to the page the person was on, not to the fragment.
+            came_from = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = redirect_to_login(came_from).url
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# The patient's side
+
+
+@patient_required
+def goals(request):
+    return _render_goals(request)
+
+
+def _render_goals(request, *, failed_comment=None, status=200):
+    open_homework, done_homework = plans.homework_for(request.user)
+    return render(
+        request,
+        "prep/plan/goals.html",
+        {
+            "goals": plans.goals_for(request.user),
+            "open_homework": open_homework,
+            "done_homework": done_homework,
+            "failed_comment": failed_comment,
+        },
+        status=status,
+    )
+
+
+@_htmx_signs_in_the_whole_page
+@patient_required
+def homework_checklist(request):
+    return _render_checklist(request)
+
+
+def _render_checklist(request, *, just_done: Homework | None = None, status=200):
+    return render(
+        request,
+        "prep/plan/homework_checklist.html",
+        {"open_homework": plans.open_homework(request.user), "just_done": just_done},
+        status=status,
+    )
+
+
+@require_POST
+@_htmx_signs_in_the_whole_page
+@patient_required
+def toggle_homework(request, homework_id: int):
+    homework = _own_homework(request.user, homework_id)
+    done = _requested_done(request, when_absent=homework.done_at is None)
+    if done is None:
+        if _is_htmx(request):
+            return HttpResponse(status=400)
+        messages.error(request, "That didn’t work. Please tick the box again.")
+        return _render_goals(request, status=400)
+    plans.set_homework_done(homework, done)
+    if _is_htmx(request):
+        # Keep a just-ticked item on screen, ticked, so a slip can be undone.
+        return _render_checklist(request, just_done=homework if done else None)
+    messages.success(request, "Well done." if done else "Marked as not done yet.")
+    return redirect(f"{reverse('prep:goals')}#homework")
+
+
+@require_POST
+@patient_or_therapist_required
+def comment_on_goal(request, goal_id: int):
+    goal = _goal_for(request.user, goal_id)
+    form = GoalCommentForm(request.POST)
+    if form.is_valid():
+        comment = form.save(commit=False)
+        comment.goal = goal
+        comment.author = request.user
+        comment.save()
+        messages.success(request, "Comment added.")
+        if request.user.is_patient:
+            return redirect(f"{reverse('prep:goals')}#goal-{goal.pk}")
+        return redirect(f"{reverse('prep:patient_plan', args=[goal.patient_id])}#goal-{goal.pk}")
+    failed_comment = {"goal_id": goal.pk, "form": form}
+    if request.user.is_patient:
+        return _render_goals(request, failed_comment=failed_comment, status=400)
+    return _render_plan(request, goal.patient, failed_comment=failed_comment, status=400)
+
+
+@patient_required
+def agenda(request):
+    form = AgendaItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        item = form.save(commit=False)
+        item.patient = request.user
+        item.save()
+        messages.success(request, "Added to your list for next session.")
+        return redirect("prep:agenda")
+    return _render_agenda(request, form, status=400 if form.errors else 200)
+
+
+def _render_agenda(request, form, *, status=200):
+    patient = request.user
+    open_items, done_items = plans.agenda_for(patient)
+    since, session = plans.period_start(patient)
+    first, last = entries.loggable_days(patient)
+    return render(
+        request,
+        "prep/plan/agenda.html",
+        {
+            "form": form,
+            "open_items": open_items,
+            "done_items": done_items,
+            "since": since,
+            "session": session,
+            "default_days": plans.DEFAULT_PERIOD_DAYS,
+            # Each flagged entry, and whether its day can still be opened and edited.
+            "flagged": [
+                (entry, first <= entry.day <= last)
+                for entry in plans.flagged_entries_since(patient, since)
+            ],
+        },
+        status=status,
+    )
+
+
+@require_POST
+@patient_required
+def agenda_done(request, item_id: int):
+    item = _own_agenda_item(request.user, item_id)
+    done = _requested_done(request, when_absent=True)
+    if done is None:
+        messages.error(request, "That didn’t work. Please try again.")
+        return _render_agenda(request, AgendaItemForm(), status=400)
+    plans.set_agenda_item_done(item, done)
+    messages.success(request, "Marked as talked about." if done else "Back on your list.")
+    return redirect("prep:agenda")
+
+
+@require_POST
+@patient_required
+def agenda_delete(request, item_id: int):
+    _own_agenda_item(request.user, item_id).delete()
+    messages.success(request, "Removed.")
+    return redirect("prep:agenda")
+
+
+# The therapist's side
+
+
+@therapist_required
+def patient_plan(request, patient_id: int):
+    return _render_plan(request, get_patient_for_therapist(request.user, patient_id))
+
+
+def _render_plan(
+    request, patient, *, goal_form=None, homework_form=None, failed_comment=None, status=200
+):
+    open_homework, done_homework = plans.homework_for(patient)
+    return render(
+        request,
+        "prep/plan/patient_plan.html",
+        {
+            "patient": patient,
+            "goals": plans.goals_for(patient),
+            "open_homework": open_homework,
+            "done_homework": done_homework,
+            "statuses": Goal.Status.choices,
+            "goal_form": goal_form or GoalForm(),
+            "homework_form": homework_form or HomeworkForm(therapist=request.user, patient=patient),
+            "failed_comment": failed_comment,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@therapist_required
+def add_goal(request, patient_id: int):
+    patient = get_patient_for_therapist(request.user, patient_id)
+    form = GoalForm(request.POST)
+    if not form.is_valid():
+        return _render_plan(request, patient, goal_form=form, status=400)
+    goal = form.save(commit=False)
+    goal.patient = patient
+    goal.created_by = request.user
+    goal.save()
+    messages.success(request, f"Goal added. {patient.first_name or 'Your patient'} can see it now.")
+    return redirect(f"{reverse('prep:patient_plan', args=[patient.pk])}#goal-{goal.pk}")
+
+
+@require_POST
+@therapist_required
+def goal_status(request, goal_id: int):
+    goal = _goal_for(request.user, goal_id)
+    form = GoalStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed statuses.")
+        return _render_plan(request, goal.patient, status=400)
+    goal.status = form.cleaned_data["status"]
+    goal.save(update_fields=["status", "updated_at"])
+    messages.success(request, f"Status changed to “{goal.get_status_display()}”.")
+    return redirect(f"{reverse('prep:patient_plan', args=[goal.patient_id])}#goal-{goal.pk}")
+
+
+@require_POST
+@therapist_required
+def add_homework(request, patient_id: int):
+    patient = get_patient_for_therapist(request.user, patient_id)
+    form = HomeworkForm(request.POST, therapist=request.user, patient=patient)
+    if not form.is_valid():
+        return _render_plan(request, patient, homework_form=form, status=400)
+    homework = form.save(commit=False)
+    homework.patient = patient
+    homework.set_by = request.user
+    homework.save()
+    messages.success(
+        request, f"Homework set. {patient.first_name or 'Your patient'} can tick it off."
+    )
+    return redirect(f"{reverse('prep:patient_plan', args=[patient.pk])}#homework")

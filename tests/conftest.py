@@ -97,3 +97,16 @@ def people(patient, other_patient, therapist, other_therapist, manager):
         "other_therapist": other_therapist,
         "manager": manager,
     }
+
+
+@pytest.fixture
+def deliver_outbox(db):
+    """Send what the outbox holds now, as the per-minute dispatcher would, and return
+    the number sent. Every email leaves this way, so tests that read `mail.outbox`
+    call this first (email never leaves inside a request or a save)."""
+    from notifications import dispatch
+
+    def deliver() -> int:
+        return dispatch.dispatch()["sent"]
+
+    return deliver

@@ -6,8 +6,9 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import CareLink, Invitation, User
+from appointments.models import Appointment
 from journal.models import DailyEntry, MeasureResponse, Symptom, SymptomRating
-from prep.models import AgendaItem, Appointment, Goal, Homework
+from prep.models import AgendaItem, Goal, Homework
 
 PASSWORD = "a-long-test-password"
 
@@ -153,17 +154,14 @@ class SessionFeedbackFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "feedback.SessionFeedback"
 
-    class Params:
-        appointment = factory.LazyAttribute(
-            lambda f: AttendedAppointmentFactory(
-                patient=f.patient, therapist=f.therapist, starts_at=f.session_at
-            )
-        )
-
     patient = factory.SubFactory(UserFactory)
     therapist = factory.SubFactory(UserFactory, therapist=True)
     session_at = factory.LazyFunction(_yesterday_on_the_hour)
-    appointment_id = factory.SelfAttribute("appointment.pk")
+    appointment = factory.LazyAttribute(
+        lambda f: AttendedAppointmentFactory(
+            patient=f.patient, therapist=f.therapist, starts_at=f.session_at
+        )
+    )
     bond = 9
     goals = 9
     approach = 9

@@ -1,5 +1,7 @@
 import re
+from datetime import timedelta
 from smtplib import SMTPException
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -12,7 +14,19 @@ from django.utils import timezone
 from accounts import invitations
 from accounts.invitations import InvitationError
 from accounts.models import CareLink, Invitation, User
-from tests.factories import PASSWORD, InvitationFactory, UserFactory
+from journal.entries import STARTER_SYMPTOMS
+from journal.models import ParkedTopic, Symptom
+from notifications.compose import MESSAGE_HEADER
+from notifications.emails import INVITATION
+from notifications.models import Message
+from tests.factories import (
+    PASSWORD,
+    DailyEntryFactory,
+    InvitationFactory,
+    SymptomFactory,
+    SymptomRatingFactory,
+    UserFactory,
+)
 
 NEW_PATIENT = {
     "first_name": "Robin",
@@ -42,7 +56,9 @@ def accept_url(invitation) -> str:
 
 
 class TestInvitingAPatient:
-    def test_it_emails_a_single_use_link_without_health_content(self, client, therapist):
+    def test_it_emails_a_single_use_link_without_health_content(
+        self, client, therapist, deliver_outbox
+    ):
         client.force_login(therapist)
         response = client.post(
             reverse("accounts:invite_patient"),
@@ -52,6 +68,8 @@ class TestInvitingAPatient:
         invitation = Invitation.objects.get()
         assert invitation.email == "robin@example.com"
         assert invitation.therapist == therapist
+
+        assert deliver_outbox() == 1
         [message] = mail.outbox
         assert message.to == ["robin@example.com"]
         assert "Dana Reyes invited you" in message.subject
@@ -60,20 +78,59 @@ class TestInvitingAPatient:
         assert link_in(message) in html
         for word in ("mood", "journal entry", "diagnos", "symptom"):
             assert word not in message.body.lower()
+        row = Message.objects.get(kind=INVITATION, target_id=invitation.pk)
+        assert message.extra_headers[MESSAGE_HEADER] == str(row.pk)
 
-    def test_inviting_the_same_address_again_renews_the_pending_invitation(self, client, therapist):
+    def test_the_emailed_link_opens_the_invitation(self, client, therapist, deliver_outbox):
         client.force_login(therapist)
-        for _ in range(2):
+        client.post(reverse("accounts:invite_patient"), {"email": "robin@example.com"})
+        deliver_outbox()
+        client.logout()
+        response = client.get(path_of(link_in(mail.outbox[0])))
+        assert response.status_code == 200
+        assert "robin@example.com" in response.content.decode()
+
+    def test_inviting_the_same_address_later_renews_the_pending_invitation(
+        self, client, therapist, deliver_outbox
+    ):
+        client.force_login(therapist)
+        with time_machine.travel(timezone.now(), tick=False) as clock:
             client.post(reverse("accounts:invite_patient"), {"email": "robin@example.com"})
+            deliver_outbox()
+            clock.shift(timedelta(hours=1))
+            client.post(reverse("accounts:invite_patient"), {"email": "robin@example.com"})
+            deliver_outbox()
         assert Invitation.objects.count() == 1
         assert len(mail.outbox) == 2
 
-    def test_a_bad_address_is_refused_with_a_message(self, client, therapist):
+    def test_a_doubled_post_within_the_same_minute_writes_one_email(
+        self, client, therapist, deliver_outbox
+    ):
+        """GIVEN a therapist whose invite form is submitted twice (a double click, a
+        replayed request) within the same minute
+        THEN there is one invitation, one outbox row and one email."""
+        client.force_login(therapist)
+        start = timezone.now().replace(second=5, microsecond=0)
+        with time_machine.travel(start, tick=False) as clock:
+            for _ in range(2):
+                response = client.post(
+                    reverse("accounts:invite_patient"), {"email": "robin@example.com"}
+                )
+                assert response.status_code == 302
+                clock.shift(timedelta(seconds=40))
+            assert Invitation.objects.count() == 1
+            assert Message.objects.filter(kind=INVITATION).count() == 1
+            assert deliver_outbox() == 1
+        assert len(mail.outbox) == 1
+
+    def test_a_bad_address_is_refused_with_a_message(self, client, therapist, deliver_outbox):
         client.force_login(therapist)
         response = client.post(reverse("accounts:invite_patient"), {"email": "not-an-email"})
         assert response.status_code == 400
         assert "Enter a valid email address." in response.content.decode()
         assert not Invitation.objects.exists()
+        assert not Message.objects.exists()
+        assert deliver_outbox() == 0
         assert mail.outbox == []
 
     def test_an_existing_patient_is_not_invited_twice(self, client, therapist, patient):
@@ -81,25 +138,14 @@ class TestInvitingAPatient:
         response = client.post(reverse("accounts:invite_patient"), {"email": patient.email})
         assert response.status_code == 400
         assert "already one of your patients" in response.content.decode()
-
-    def test_when_mail_fails_the_invitation_is_kept_and_the_therapist_told(self, client, therapist):
-        client.force_login(therapist)
-        with mock.patch(
-            "django.core.mail.backends.locmem.EmailBackend.send_messages",
-            side_effect=SMTPException("refused"),
-        ):
-            response = client.post(
-                reverse("accounts:invite_patient"), {"email": "robin@example.com"}, follow=True
-            )
-        assert response.status_code == 200
-        assert "could not be sent just now" in response.content.decode()
-        assert Invitation.objects.filter(email="robin@example.com").exists()
+        assert not Message.objects.filter(kind=INVITATION).exists()
 
     def test_pending_invitations_can_be_sent_again_and_withdrawn(
-        self, client, therapist, invitation
+        self, client, therapist, invitation, deliver_outbox
     ):
         client.force_login(therapist)
         client.post(reverse("accounts:resend_invitation", args=[invitation.pk]))
+        deliver_outbox()
         assert len(mail.outbox) == 1
         client.post(reverse("accounts:revoke_invitation", args=[invitation.pk]))
         invitation.refresh_from_db()
@@ -107,6 +153,123 @@ class TestInvitingAPatient:
         response = client.get(link_in(mail.outbox[0]))
         assert response.status_code == 410
         assert "withdrawn" in response.content.decode()
+
+
+@pytest.fixture(params=["unreachable", "refusing"])
+def broken_mail_server(request):
+    """A mail server that cannot be reached (the connection fails to open) or that
+    refuses every message; `fix()` brings it back."""
+    backend = "django.core.mail.backends.locmem.EmailBackend"
+    if request.param == "unreachable":
+        patcher = mock.patch(f"{backend}.open", side_effect=OSError("connection refused"))
+    else:
+        patcher = mock.patch(f"{backend}.send_messages", side_effect=SMTPException("refused"))
+    patcher.start()
+    yield SimpleNamespace(fix=patcher.stop)
+    patcher.stop()
+
+
+class TestTheInvitationEmailIsDeliveredLater:
+    """The request saves the invitation and its email in the outbox; the per-minute
+    dispatcher sends it. So a therapist never waits on, or sees a failure from, the
+    mail server."""
+
+    def test_an_invitation_does_not_wait_on_or_fail_with_the_mail_server(
+        self, client, therapist, broken_mail_server
+    ):
+        client.force_login(therapist)
+        response = client.post(reverse("accounts:invite_patient"), {"email": "robin@example.com"})
+        assert response.status_code == 302
+        invitation = Invitation.objects.get(email="robin@example.com")
+        [row] = Message.objects.filter(kind=INVITATION)
+        assert row.target_id == invitation.pk
+        assert row.status == Message.Status.PENDING
+        assert mail.outbox == []
+        page = client.get(response.url).content.decode()
+        assert "Invitation to robin@example.com saved; the email goes out within a minute." in page
+
+    def test_once_the_mail_server_answers_exactly_one_email_is_sent(
+        self, client, therapist, broken_mail_server, deliver_outbox
+    ):
+        client.force_login(therapist)
+        client.post(reverse("accounts:invite_patient"), {"email": "robin@example.com"})
+        assert deliver_outbox() == 0
+        row = Message.objects.get(kind=INVITATION)
+        assert row.status == Message.Status.PENDING
+        assert row.last_error
+
+        broken_mail_server.fix()
+        with time_machine.travel(row.next_attempt_at + timedelta(seconds=1)):
+            assert deliver_outbox() == 1
+            assert deliver_outbox() == 0
+        [message] = mail.outbox
+        assert message.to == ["robin@example.com"]
+        row.refresh_from_db()
+        assert row.status == Message.Status.SENT
+
+    def test_a_withdrawn_invitations_pending_email_is_not_sent(
+        self, client, therapist, deliver_outbox
+    ):
+        client.force_login(therapist)
+        client.post(reverse("accounts:invite_patient"), {"email": "robin@example.com"})
+        invitation = Invitation.objects.get()
+        client.post(reverse("accounts:revoke_invitation", args=[invitation.pk]))
+        assert deliver_outbox() == 0
+        assert mail.outbox == []
+        assert Message.objects.get(kind=INVITATION).status == Message.Status.SKIPPED
+
+    def test_an_invitation_already_accepted_is_not_emailed_again(
+        self, client, therapist, deliver_outbox
+    ):
+        client.force_login(therapist)
+        client.post(reverse("accounts:invite_patient"), {"email": "robin@example.com"})
+        client.logout()
+        client.post(accept_url(Invitation.objects.get()), NEW_PATIENT)
+        assert deliver_outbox() == 0
+        assert mail.outbox == []
+
+    def test_an_email_that_waited_past_the_links_expiry_is_not_sent(
+        self, client, therapist, settings, deliver_outbox
+    ):
+        client.force_login(therapist)
+        client.post(reverse("accounts:invite_patient"), {"email": "robin@example.com"})
+        later = timezone.now() + timedelta(seconds=settings.INVITATION_MAX_AGE + 60)
+        with time_machine.travel(later):
+            assert deliver_outbox() == 0
+        assert mail.outbox == []
+
+    def test_the_email_to_a_former_patient_carries_none_of_their_health_content(
+        self, client, therapist, patient, deliver_outbox
+    ):
+        """GIVEN a former patient with a journal (thoughts, symptoms, a parked topic)
+        WHEN their therapist invites them back
+        THEN the email says who invited them and how to join, nothing of what they
+        logged."""
+        CareLink.objects.filter(therapist=therapist, patient=patient).update(
+            ended_at=timezone.now()
+        )
+        panic = SymptomFactory(patient=patient, name="Panic attacks")
+        entry = DailyEntryFactory(patient=patient, thoughts="I felt invisible at dinner")
+        SymptomRatingFactory(entry=entry, symptom=panic, severity=3)
+        ParkedTopic.objects.create(patient=patient, title="My brother")
+
+        client.force_login(therapist)
+        response = client.post(reverse("accounts:invite_patient"), {"email": patient.email})
+        assert response.status_code == 302
+        assert deliver_outbox() == 1
+        [message] = mail.outbox
+        assert message.to == [patient.email]
+        everything = " ".join([message.subject, message.body, message.alternatives[0][0]]).lower()
+        for private in (
+            "invisible",
+            "panic",
+            "brother",
+            "mood",
+            "symptom",
+            "journal entry",
+            "diagnos",
+        ):
+            assert private not in everything
 
 
 class TestAcceptingAsANewPatient:
@@ -131,6 +294,16 @@ class TestAcceptingAsANewPatient:
         # Signed in straight away, on their own start page.
         home = client.get(reverse("home"), follow=True)
         assert "Dana Reyes" in home.content.decode()
+
+    def test_a_new_patient_starts_with_the_starter_symptoms(self, client, invitation):
+        client.post(accept_url(invitation), NEW_PATIENT)
+        patient = User.objects.get(email="robin@example.com")
+        names = Symptom.objects.filter(patient=patient).values_list("name", flat=True)
+        assert sorted(names) == sorted(STARTER_SYMPTOMS)
+        # Ready on their first daily log.
+        page = client.get(reverse("journal:entry", args=[patient.today()])).content.decode()
+        for name in STARTER_SYMPTOMS:
+            assert name in page
 
     def test_the_link_works_only_once(self, client, invitation):
         client.post(accept_url(invitation), NEW_PATIENT)

@@ -6,9 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from feedback.forms import QUESTIONS
 from feedback.models import AllianceAlert, SessionFeedback
-from prep import dispatch
+from feedback.questions import QUESTIONS
 from tests.e2e.test_invitation_journey import open_menu_item, sign_in
 from tests.factories import AppointmentFactory, AttendedAppointmentFactory
 
@@ -38,7 +37,7 @@ def shows_nothing_private(page: Page) -> None:
 
 
 def test_a_patient_says_how_a_session_felt_and_the_therapist_reads_and_replies(
-    live_server, page: Page, new_phone, settings, patient, therapist
+    live_server, page: Page, new_phone, settings, deliver_outbox, patient, therapist
 ):
     """GIVEN a session that ended three hours ago, and an attended one nine days ago
     WHEN the therapist records attendance, the patient is asked, rates feeling heard
@@ -74,13 +73,13 @@ def test_a_patient_says_how_a_session_felt_and_the_therapist_reads_and_replies(
     expect(page.get_by_text("Recorded: Attended.")).to_be_visible()
 
     # The outbox sends the request for feedback.
-    dispatch.dispatch()
+    deliver_outbox()
     [request] = [
         m
         for m in mail.outbox
         if m.to == [patient.email] and "How did your session feel?" in m.subject
     ]
-    assert f"{base}{reverse('prep:give_feedback', args=[session.pk])}" in request.body
+    assert f"{base}{reverse('feedback:give_feedback', args=[session.pk])}" in request.body
 
     # The patient answers from the card on their home page.
     phone = new_phone()

@@ -21,11 +21,13 @@ def open_menu_item(page: Page, name: str) -> None:
 
 
 def test_a_therapist_invites_a_patient_who_joins_from_the_email(
-    live_server, page: Page, new_phone, therapist, other_therapist
+    live_server, page: Page, new_phone, settings, deliver_outbox, therapist, other_therapist
 ):
     """GIVEN a therapist signed in on a phone
-    WHEN they invite a patient, and the patient opens the emailed link and creates an account
+    WHEN they invite a patient, the outbox sends the invitation, and the patient opens
+    the emailed link and creates an account
     THEN the patient is in that therapist's care, and nobody else's."""
+    settings.SITE_URL = live_server.url
     base = live_server.url
     page.set_default_timeout(10_000)
 
@@ -35,9 +37,16 @@ def test_a_therapist_invites_a_patient_who_joins_from_the_email(
     page.get_by_label("Patient's email address").fill("robin@example.com")
     page.get_by_label("Their first name (optional)").fill("Robin")
     page.get_by_role("button", name="Send invitation").click()
-    expect(page.get_by_text("Invitation sent to robin@example.com")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Invitation to robin@example.com saved; the email goes out within a minute."
+        )
+    ).to_be_visible()
     expect(page.get_by_text("Invitations waiting for an answer")).to_be_visible()
 
+    # Nothing left inside the request: the outbox sends the invitation.
+    assert mail.outbox == []
+    assert deliver_outbox() == 1
     [message] = mail.outbox
     link = re.search(r"https?://\S+/invite/\S+/", message.body).group(0)
     assert link.startswith(base)

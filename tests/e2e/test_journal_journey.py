@@ -4,18 +4,21 @@ from datetime import timedelta
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
+from accounts.signals import patient_joined
 from journal.models import DailyEntry, SafetyAlert
 from tests.e2e.test_invitation_journey import sign_in
 
 
 def test_a_patient_logs_edits_backfills_reviews_and_reaches_help(
-    live_server, page: Page, patient, therapist
+    live_server, page: Page, deliver_outbox, patient, therapist
 ):
-    """GIVEN a patient on their phone
+    """GIVEN a patient who has joined (and so has the starter symptoms), on their phone
     WHEN they log today, change it, fill in yesterday, look at their history and take a
     PHQ-9 reporting thoughts of self-harm
     THEN each step is saved, the calendar and charts show it, the crisis page appears at
-    once and their therapist is emailed without any content."""
+    once and, once the outbox is delivered, their therapist is emailed without any content."""
+    patient_joined.send(sender=User, patient=patient)
     base = live_server.url
     page.set_default_timeout(10_000)
     sign_in(page, base, patient.email)
@@ -76,6 +79,7 @@ def test_a_patient_logs_edits_backfills_reviews_and_reaches_help(
     page.screenshot(path="test-results/support.png", full_page=True)
 
     assert SafetyAlert.objects.filter(patient=patient).count() == 1
+    deliver_outbox()
     [alert_email] = [m for m in mail.outbox if therapist.email in m.to]
     assert "Please check in with your patient" in alert_email.subject
     assert "Jo" not in alert_email.body

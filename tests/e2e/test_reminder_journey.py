@@ -1,18 +1,35 @@
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import time_machine
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from prep import dispatch
-from prep.models import Appointment, PracticeSettings, Reminder
+from appointments import emails as session_emails
+from appointments.models import Appointment
+from feedback.emails import FEEDBACK_REQUEST
+from journal.emails import DAILY_NUDGE
+from notifications import daily
+from notifications.models import Message, PracticeSettings
+from prep.emails import SUMMARY_READY
 from tests.e2e.test_invitation_journey import open_menu_item, sign_in
+
+# Every kind of email about one session (the outbox names a session only by its id).
+ABOUT_THE_SESSION = (
+    *session_emails.ABOUT_A_SESSION,
+    session_emails.CANCELLED,
+    FEEDBACK_REQUEST,
+    SUMMARY_READY,
+)
+
+
+def emails_about(appointment):
+    return Message.objects.about(ABOUT_THE_SESSION, appointment.pk)
 
 
 def test_a_reminder_arrives_with_a_calendar_file_and_links_that_work_without_signing_in(
-    live_server, page: Page, new_phone, settings, tmp_path, therapist, patient
+    live_server, page: Page, new_phone, settings, tmp_path, deliver_outbox, therapist, patient
 ):
     """GIVEN email written to files (as with `make run`) and a short first reminder
     WHEN the therapist books a session 25 hours ahead and an hour passes
@@ -38,11 +55,13 @@ def test_a_reminder_arrives_with_a_calendar_file_and_links_that_work_without_sig
     expect(page.get_by_text(f"with {patient.display_name}.")).to_be_visible()
     appointment = Appointment.objects.get(patient=patient)
 
-    dispatch.dispatch()  # the booking confirmation, due now
+    deliver_outbox()  # the booking confirmation, due now
     with time_machine.travel(appointment.starts_at - timedelta(hours=24, minutes=-1)):
-        dispatch.dispatch()  # the first reminder's minute has come
+        deliver_outbox()  # the first reminder's minute has come
     assert (
-        appointment.reminders.filter(kind=Reminder.Kind.APPOINTMENT_REMINDER, status="sent").count()
+        emails_about(appointment)
+        .filter(kind=session_emails.REMINDER, status=Message.Status.SENT)
+        .count()
         == 1
     )
 
@@ -72,19 +91,15 @@ def test_a_reminder_arrives_with_a_calendar_file_and_links_that_work_without_sig
     patient_phone.goto(cancel)
     expect(patient_phone.get_by_role("heading", name="This session is cancelled")).to_be_visible()
 
-    dispatch.dispatch()
+    deliver_outbox()
     inbox.goto(f"{base}/dev/mailbox/")
     expect(inbox.get_by_role("link", name=re.compile("Session cancelled"))).to_be_visible()
-    assert not appointment.reminders.filter(status="pending").exists()
+    assert not emails_about(appointment).pending().exists()
 
 
 def test_the_daily_nudge_arrives_at_local_time_only_when_the_day_is_not_logged(
-    live_server, page: Page, settings, tmp_path, patient
+    live_server, page: Page, settings, tmp_path, deliver_outbox, patient
 ):
-    from datetime import time
-
-    from prep import reminders
-
     settings.DEBUG = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path)
@@ -95,11 +110,12 @@ def test_the_daily_nudge_arrives_at_local_time_only_when_the_day_is_not_logged(
     base = live_server.url
     page.set_default_timeout(10_000)
 
-    nudge = reminders.plan_daily_nudge(patient)
+    [nudge] = daily.plan(patient)
+    assert nudge.kind == DAILY_NUDGE
     assert timezone.localtime(nudge.due_at, patient.zone).time() == time(19, 0)
     with time_machine.travel(nudge.due_at + timedelta(seconds=5)):
-        dispatch.dispatch()
-        tomorrow = reminders.plan_daily_nudge(patient)
+        deliver_outbox()
+        [tomorrow] = daily.plan(patient)
     page.goto(f"{base}/dev/mailbox/")
     page.get_by_role("link", name=re.compile("A minute for today")).click()
     log_link = page.locator("pre a", has_text="/journal/").first.get_attribute("href")
@@ -110,7 +126,7 @@ def test_the_daily_nudge_arrives_at_local_time_only_when_the_day_is_not_logged(
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_text("Saved your log for today.")).to_be_visible()
     with time_machine.travel(tomorrow.due_at + timedelta(seconds=5)):
-        dispatch.dispatch()
+        deliver_outbox()
     tomorrow.refresh_from_db()
-    assert tomorrow.status == Reminder.Status.SKIPPED
+    assert tomorrow.status == Message.Status.SKIPPED
     assert log_link.endswith(f"/journal/{timezone.localtime(nudge.due_at, patient.zone).date()}/")

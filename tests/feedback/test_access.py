@@ -1,5 +1,5 @@
 """Who can open which feedback page: every URL in feedback/urls.py, and the patient's
-form at prep:give_feedback, against every role and every other patient or therapist.
+form at feedback:give_feedback, against every role and every other patient or therapist.
 Feedback belongs to the patient; the therapist sees what was shared with them; the
 practice manager sees counts and escalations, and never a journal."""
 
@@ -50,7 +50,7 @@ def urls(patient, session, alert, escalation):
             "post",
             reverse("feedback:escalation_handled", args=[escalation.pk]),
         ),
-        "give_feedback": ("get", reverse("prep:give_feedback", args=[session.pk])),
+        "give_feedback": ("get", reverse("feedback:give_feedback", args=[session.pk])),
     }
 
 
@@ -108,7 +108,7 @@ def test_nobody_but_the_patient_gives_feedback_on_the_session(client, people, se
     if people[person]:
         client.force_login(people[person])
     answers = {"bond": 0, "goals": 0, "approach": 0, "overall": 0, "visibility": "shared"}
-    client.post(reverse("prep:give_feedback", args=[session.pk]), answers)
+    client.post(reverse("feedback:give_feedback", args=[session.pk]), answers)
     assert not SessionFeedback.objects.exists()
 
 

@@ -9,10 +9,13 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from feedback import alerts
+from feedback.emails import ALLIANCE_ALERT
 from feedback.models import AllianceAlert, SessionFeedback
+from notifications.models import Message
 from tests.factories import SessionFeedbackFactory
 
 SUBJECT = "There is session feedback to read"
@@ -46,6 +49,10 @@ def drops(reasons):
 
 def alert_emails():
     return [message for message in mail.outbox if SUBJECT in message.subject]
+
+
+def alert_rows(alert):
+    return Message.objects.filter(kind=ALLIANCE_ALERT, target_id=alert.pk)
 
 
 class TestAnyLowRating:
@@ -237,8 +244,7 @@ class TestEvaluate:
     def test_an_acknowledged_alert_stays_as_it_was(self, patient, therapist):
         feedback = rated(patient, therapist, 3, 9, 9, 9)
         alert = alerts.evaluate(feedback)
-        alert.acknowledged_at, alert.reply = timezone.now(), "Thank you for telling me."
-        alert.save()
+        alerts.acknowledge(alert, "Thank you for telling me.")
         feedback.bond = 10
         feedback.save()
         kept = alerts.evaluate(feedback)
@@ -252,7 +258,7 @@ class TestEvaluate:
     ):
         feedback = rated(patient, therapist, 3, 9, 9, 9)
         alert = alerts.evaluate(feedback)
-        AllianceAlert.objects.filter(pk=alert.pk).update(acknowledged_at=timezone.now())
+        alerts.acknowledge(alert, "")
         feedback.visibility = SessionFeedback.Visibility.PRIVATE
         feedback.save()
         alerts.evaluate(feedback)
@@ -260,23 +266,27 @@ class TestEvaluate:
 
 
 class TestTheEmailToTheTherapist:
+    """The email is an outbox row written with the alert, in its transaction; the
+    dispatcher sends it unless the alert was read or withdrawn by then."""
+
     def test_exactly_one_email_says_there_is_feedback_to_read_and_nothing_else(
-        self, django_capture_on_commit_callbacks, patient, therapist
+        self, deliver_outbox, patient, therapist
     ):
         feedback = rated(patient, therapist, 2, 3, 4, 5, comment=COMMENT)
-        with django_capture_on_commit_callbacks(execute=True):
-            alert = alerts.evaluate(feedback)
+        alert = alerts.evaluate(feedback)
         # An edit that keeps the problem updates the alert without a second email.
         feedback.bond = 1
         feedback.save()
-        with django_capture_on_commit_callbacks(execute=True):
-            alerts.evaluate(feedback)
+        alerts.evaluate(feedback)
+        deliver_outbox()
+        deliver_outbox()
 
         [email] = alert_emails()
         assert email.to == [therapist.email]
         assert len(mail.outbox) == 1
-        alert.refresh_from_db()
-        assert alert.notified_at is not None
+        [row] = alert_rows(alert)
+        assert (row.recipient, row.status) == (therapist, Message.Status.SENT)
+        assert row.sent_at is not None
         html = email.alternatives[0][0]
         for text in (email.subject, email.body, html):
             for secret in (
@@ -291,29 +301,55 @@ class TestTheEmailToTheTherapist:
             ):
                 assert secret not in text, secret
 
-    def test_the_email_waits_for_the_commit(
-        self, django_capture_on_commit_callbacks, patient, therapist
+    def test_the_email_waits_in_the_outbox_for_the_dispatcher(
+        self, deliver_outbox, patient, therapist
     ):
-        with django_capture_on_commit_callbacks() as callbacks:
-            alerts.evaluate(rated(patient, therapist, 2, 9, 9, 9))
-            assert alert_emails() == []
-        assert len(callbacks) == 1
-        callbacks[0]()
+        alert = alerts.evaluate(rated(patient, therapist, 2, 9, 9, 9))
+        [row] = alert_rows(alert)
+        assert (row.recipient, row.status) == (therapist, Message.Status.PENDING)
+        assert alert_emails() == []
+        assert deliver_outbox() == 1
         assert len(alert_emails()) == 1
 
-    def test_no_alert_no_email(self, django_capture_on_commit_callbacks, patient, therapist):
-        with django_capture_on_commit_callbacks(execute=True):
-            alerts.evaluate(rated(patient, therapist, 9, 9, 9, 9))
-            alerts.evaluate(rated(patient, therapist, 0, 0, 0, 0, days_ago=2, visibility="private"))
+    def test_the_email_is_written_only_if_the_alert_is(self, deliver_outbox, patient, therapist):
+        feedback = rated(patient, therapist, 2, 9, 9, 9)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            alerts.evaluate(feedback)
+            raise RuntimeError("the save failed after the alert was raised")
+        assert not AllianceAlert.objects.exists()
+        assert not Message.objects.filter(kind=ALLIANCE_ALERT).exists()
+        deliver_outbox()
+        assert alert_emails() == []
+
+    def test_no_email_once_the_alert_is_read_before_it_goes(
+        self, deliver_outbox, patient, therapist
+    ):
+        alert = alerts.evaluate(rated(patient, therapist, 2, 9, 9, 9))
+        alerts.acknowledge(alert, "Thank you, let's talk on Tuesday.")
+        deliver_outbox()
+        assert alert_emails() == []
+        [row] = alert_rows(alert)
+        assert row.status == Message.Status.SKIPPED
+
+    def test_no_email_once_care_has_ended(self, deliver_outbox, patient, therapist):
+        alert = alerts.evaluate(rated(patient, therapist, 2, 9, 9, 9))
+        patient.therapist_links.update(ended_at=timezone.now())
+        deliver_outbox()
+        assert alert_emails() == []
+        assert alert_rows(alert).get().status == Message.Status.SKIPPED
+
+    def test_no_alert_no_email(self, deliver_outbox, patient, therapist):
+        alerts.evaluate(rated(patient, therapist, 9, 9, 9, 9))
+        alerts.evaluate(rated(patient, therapist, 0, 0, 0, 0, days_ago=2, visibility="private"))
+        assert not Message.objects.filter(kind=ALLIANCE_ALERT).exists()
+        deliver_outbox()
         assert mail.outbox == []
 
-    def test_a_withdrawn_alert_sends_nothing(
-        self, django_capture_on_commit_callbacks, patient, therapist
-    ):
+    def test_a_withdrawn_alert_sends_nothing(self, deliver_outbox, patient, therapist):
         feedback = rated(patient, therapist, 2, 9, 9, 9)
-        with django_capture_on_commit_callbacks(execute=True):
-            alerts.evaluate(feedback)
-            feedback.bond = 9
-            feedback.save()
-            alerts.evaluate(feedback)
+        alerts.evaluate(feedback)
+        feedback.bond = 9
+        feedback.save()
+        alerts.evaluate(feedback)
+        deliver_outbox()
         assert alert_emails() == []

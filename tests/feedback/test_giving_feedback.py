@@ -1,4 +1,4 @@
-"""A patient says how a session felt (prep:give_feedback): only after a session that
+"""A patient says how a session felt (feedback:give_feedback): only after a session that
 took place, once per session, changeable for 48 hours; what the therapist sees of it
 follows the patient's choice of who sees it."""
 
@@ -12,20 +12,28 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from feedback.models import RATINGS, AllianceAlert, Escalation, SessionFeedback
-from prep import appointments, dispatch, summaries
-from prep.feedback_views import RELATIONSHIP_AGENDA
-from prep.models import AgendaItem, Appointment
+from appointments import booking
+from appointments.models import Appointment
+from feedback.emails import ESCALATION, FEEDBACK_REQUEST
+from feedback.models import AllianceAlert, Escalation, SessionFeedback
+from feedback.questions import RATINGS
+from notifications.models import Message
+from prep import summaries
+from prep.models import AgendaItem
+from prep.plans import RELATIONSHIP_AGENDA
 from tests.factories import (
     AllianceAlertFactory,
     AppointmentFactory,
     AttendedAppointmentFactory,
     SessionFeedbackFactory,
+    UserFactory,
 )
 
 COMMENT = "I felt rushed when we talked about my brother"
 PRIVATE = "Sometimes I lie to you about how much I drink"
 TO_MANAGER = "I have asked twice to slow down and nothing changed"
+ESCALATION_SUBJECT = "A patient has asked for the practice manager"
+ALERT_SUBJECT = "There is session feedback to read"
 
 
 @pytest.fixture
@@ -39,7 +47,7 @@ def next_session(therapist, patient):
 
 
 def url(appointment):
-    return reverse("prep:give_feedback", args=[appointment.pk])
+    return reverse("feedback:give_feedback", args=[appointment.pk])
 
 
 def answers(**overrides):
@@ -114,7 +122,7 @@ class TestOnlyForASessionThatTookPlace:
 
     def test_a_session_that_does_not_exist_is_not_found(self, client, patient):
         client.force_login(patient)
-        assert client.get(reverse("prep:give_feedback", args=[999_999])).status_code == 404
+        assert client.get(reverse("feedback:give_feedback", args=[999_999])).status_code == 404
 
 
 class TestRatingsMustBe0To10:
@@ -188,6 +196,28 @@ class TestOnePerSession:
             "patient_id",
             "appointment_id",
         ]
+
+    def test_the_appointment_is_a_real_foreign_key(self, patient, session):
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(
+                cursor, SessionFeedback._meta.db_table
+            )
+        [foreign_key] = [
+            c["foreign_key"]
+            for c in constraints.values()
+            if c["foreign_key"] and c["columns"] == ["appointment_id"]
+        ]
+        assert foreign_key == (Appointment._meta.db_table, "id")
+
+    def test_deleting_the_session_removes_its_feedback(self, patient, therapist, session):
+        feedback = SessionFeedbackFactory.for_session(session, bond=2)
+        AllianceAlertFactory(feedback=feedback)
+        kept = SessionFeedbackFactory(patient=patient, therapist=therapist)
+        assert list(session.feedback.all()) == [feedback]
+
+        session.delete()
+        assert list(SessionFeedback.objects.all()) == [kept]
+        assert not AllianceAlert.objects.exists()
 
 
 class TestFortyEightHoursToChangeIt:
@@ -378,15 +408,15 @@ class TestWhatTheTherapistSees:
         assert "Nothing shared yet." in history
 
     def test_the_therapist_is_emailed_once_that_there_is_something_to_read(
-        self, client, django_capture_on_commit_callbacks, patient, therapist, session
+        self, client, deliver_outbox, patient, therapist, session
     ):
         client.force_login(patient)
-        with django_capture_on_commit_callbacks(execute=True):
-            give(client, session, bond=3, comment=COMMENT)
-        with django_capture_on_commit_callbacks(execute=True):
-            give(client, session, bond=2, comment=COMMENT)
+        give(client, session, bond=3, comment=COMMENT)
+        deliver_outbox()
+        give(client, session, bond=2, comment=COMMENT)
+        deliver_outbox()
         [email] = [m for m in mail.outbox if m.to == [therapist.email]]
-        assert "There is session feedback to read" in email.subject
+        assert ALERT_SUBJECT in email.subject
         assert COMMENT not in email.body
         assert patient.last_name not in email.body
 
@@ -421,6 +451,49 @@ class TestEscalation:
         [page] = pages_of(client, reverse("feedback:practice_home"))
         assert "Handled by Jo Carter" in page
         assert "Mark as handled" not in page
+
+    def test_each_active_practice_manager_is_emailed_once_without_any_details(
+        self, client, deliver_outbox, patient, therapist, manager, session
+    ):
+        second = UserFactory(manager=True, first_name="Ari", last_name="Stone")
+        former = UserFactory(manager=True, first_name="Former", last_name="Manager")
+        former.is_active = False
+        former.save()
+        self.escalate(client, patient, session, bond=1, goals=2, comment=COMMENT)
+        escalation = Escalation.objects.get()
+
+        rows = Message.objects.filter(kind=ESCALATION, target_id=escalation.pk)
+        assert sorted(row.recipient_id for row in rows) == sorted([manager.pk, second.pk])
+        deliver_outbox()
+        emails = [m for m in mail.outbox if ESCALATION_SUBJECT in m.subject]
+        assert sorted(m.to for m in emails) == sorted([[manager.email], [second.email]])
+        for email in emails:
+            for text in (email.subject, email.body, email.alternatives[0][0]):
+                for secret in (
+                    TO_MANAGER,
+                    COMMENT,
+                    "slow down",
+                    patient.first_name,
+                    patient.last_name,
+                    patient.email,
+                    therapist.first_name,
+                    therapist.last_name,
+                    therapist.email,
+                ):
+                    assert secret not in text, secret
+
+    def test_a_doubled_post_escalates_and_emails_once(
+        self, client, deliver_outbox, patient, therapist, manager, session
+    ):
+        first = self.escalate(client, patient, session, bond=1, goals=2)
+        again = self.escalate(client, patient, session, bond=1, goals=2)
+        assert (first.status_code, again.status_code) == (302, 302)
+        assert SessionFeedback.objects.count() == 1
+        assert Escalation.objects.count() == 1
+        assert Message.objects.filter(kind=ESCALATION).count() == 1
+        deliver_outbox()
+        assert [m.to for m in mail.outbox if ESCALATION_SUBJECT in m.subject] == [[manager.email]]
+        assert [m.to for m in mail.outbox if ALERT_SUBJECT in m.subject] == [[therapist.email]]
 
     def test_marking_it_handled_twice_keeps_the_first(self, client, patient, manager, session):
         self.escalate(client, patient, session)
@@ -469,6 +542,10 @@ class TestEscalation:
 
 
 class TestTheFeedbackRequest:
+    """Recording a session as attended (on time or late) writes the request to the
+    outbox; the dispatcher sends it unless, by then, the patient has answered or the
+    outcome was corrected."""
+
     @pytest.fixture
     def just_happened(self, therapist, patient):
         starts_at = (timezone.now() - timedelta(hours=2)).replace(second=0, microsecond=0)
@@ -481,27 +558,60 @@ class TestTheFeedbackRequest:
             if m.to == [patient.email] and "How did your session feel?" in m.subject
         ]
 
+    def request_rows(self, appointment):
+        return Message.objects.filter(kind=FEEDBACK_REQUEST, target_id=appointment.pk)
+
     @pytest.mark.parametrize("outcome", ["attended", "late"])
     def test_a_session_that_took_place_asks_for_feedback_by_email(
-        self, patient, just_happened, outcome
+        self, deliver_outbox, patient, just_happened, outcome
     ):
-        appointments.record_outcome(just_happened, outcome)
+        booking.record_outcome(just_happened, outcome)
+        [row] = self.request_rows(just_happened)
+        assert row.recipient == patient
         assert self.requests_to(patient) == []  # it waits in the outbox
-        dispatch.dispatch()
+        deliver_outbox()
         [email] = self.requests_to(patient)
         link = f"{settings.SITE_URL}{url(just_happened)}"
         assert link in email.body
         assert f'href="{link}"' in email.alternatives[0][0]
-        dispatch.dispatch()
+        deliver_outbox()
         assert len(self.requests_to(patient)) == 1
 
-    def test_a_missed_session_does_not(self, patient, just_happened):
-        appointments.record_outcome(just_happened, Appointment.Outcome.NO_SHOW)
-        dispatch.dispatch()
+    def test_a_missed_session_does_not(self, deliver_outbox, patient, just_happened):
+        booking.record_outcome(just_happened, Appointment.Outcome.NO_SHOW)
+        assert not self.request_rows(just_happened).exists()
+        deliver_outbox()
         assert self.requests_to(patient) == []
 
+    def test_it_is_not_sent_once_the_patient_has_given_feedback(
+        self, client, deliver_outbox, patient, just_happened
+    ):
+        booking.record_outcome(just_happened, "attended")
+        client.force_login(patient)
+        assert give(client, just_happened).status_code == 302
+        deliver_outbox()
+        assert self.requests_to(patient) == []
+        assert self.request_rows(just_happened).get().status == Message.Status.SKIPPED
+
+    def test_it_is_not_sent_when_the_outcome_is_corrected_to_a_no_show(
+        self, deliver_outbox, patient, just_happened
+    ):
+        booking.record_outcome(just_happened, "attended")
+        booking.record_outcome(just_happened, "no_show")
+        deliver_outbox()
+        assert self.requests_to(patient) == []
+        assert self.request_rows(just_happened).get().status == Message.Status.SKIPPED
+
+    def test_a_corrected_outcome_never_asks_twice(self, deliver_outbox, patient, just_happened):
+        booking.record_outcome(just_happened, "attended")
+        deliver_outbox()
+        booking.record_outcome(just_happened, "late")
+        deliver_outbox()
+        assert len(self.requests_to(patient)) == 1
+        assert self.request_rows(just_happened).count() == 1
+
     def test_the_home_page_asks_until_feedback_is_given(self, client, patient, just_happened):
-        appointments.record_outcome(just_happened, "attended")
+        booking.record_outcome(just_happened, "attended")
         client.force_login(patient)
         page = client.get(reverse("prep:patient_home")).content.decode()
         assert "How did your session on" in page
@@ -515,7 +625,7 @@ class TestTheFeedbackRequest:
     def test_the_home_page_does_not_ask_about_a_missed_session(
         self, client, patient, just_happened
     ):
-        appointments.record_outcome(just_happened, "no_show")
+        booking.record_outcome(just_happened, "no_show")
         client.force_login(patient)
         assert (
             "How did your session on"

@@ -1,13 +1,19 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from accounts.invitations import accept_as_new_patient
 from journal.entries import STARTER_SYMPTOMS
 from journal.models import DailyEntry, Symptom, SymptomRating
-from tests.factories import DailyEntryFactory, SymptomFactory, SymptomRatingFactory
+from tests.factories import (
+    DailyEntryFactory,
+    InvitationFactory,
+    SymptomFactory,
+    SymptomRatingFactory,
+)
 
 
 def log_url(day: date) -> str:
@@ -38,8 +44,25 @@ def test_journal_home_opens_todays_log(signed_in, patient):
     assert response.url == log_url(patient.today())
 
 
-def test_a_new_patient_starts_with_a_short_common_symptom_list(signed_in, patient):
-    page = signed_in.get(log_url(patient.today())).content.decode()
+def test_opening_a_new_patients_log_writes_nothing(signed_in, patient):
+    response = signed_in.get(log_url(patient.today()))
+    assert response.status_code == 200
+    assert Symptom.objects.filter(patient=patient).count() == 0
+    assert not DailyEntry.objects.exists()
+
+
+def test_a_patient_who_joined_by_invitation_starts_with_a_short_common_symptom_list(client, db):
+    invitation = InvitationFactory(email="robin@example.com")
+    patient = accept_as_new_patient(
+        invitation,
+        password="a long enough passphrase",
+        first_name="Robin",
+        last_name="",
+        timezone="Europe/London",
+        reminder_time=time(20, 0),
+    )
+    client.force_login(patient)
+    page = client.get(log_url(patient.today())).content.decode()
     for name in STARTER_SYMPTOMS:
         assert name in page
     assert Symptom.objects.filter(patient=patient).count() == len(STARTER_SYMPTOMS)

@@ -250,3 +250,9 @@ def test_the_questionnaire_list_costs_the_same_queries_for_few_and_many(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = signed_in.get(reverse("journal:measures")).content.decode()
     assert page.count('<th scope="row"><a href="/journal/measures/') == 52
+
+
+def test_a_huge_calendar_year_falls_back(client, patient):
+    client.force_login(patient)
+    response = client.get(reverse("journal:calendar"), {"month": "99999999999999999999-1"})
+    assert response.status_code == 200

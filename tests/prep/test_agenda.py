@@ -9,9 +9,10 @@ import time_machine
 from django.db import connection
 from django.urls import reverse
 
+from appointments.models import Appointment
 from journal.models import DailyEntry
 from prep import plans
-from prep.models import AgendaItem, Appointment
+from prep.models import AgendaItem
 from tests.factories import AgendaItemFactory, AppointmentFactory, DailyEntryFactory
 
 # A Wednesday; London is on UTC in March, so local days are UTC days.
@@ -135,6 +136,18 @@ def test_the_patient_removes_an_item(signed_in, patient):
     response = signed_in.post(reverse("prep:agenda_delete", args=[item.pk]))
     assert response.url == reverse("prep:agenda")
     assert list(AgendaItem.objects.all()) == [keep]
+
+
+def test_private_feedback_that_asks_to_talk_adds_no_agenda_line(client, therapist, patient):
+    session = attended(patient, therapist, TODAY, hour=9)
+    client.force_login(patient)
+    response = client.post(
+        reverse("feedback:give_feedback", args=[session.pk]),
+        {"bond": 4, "goals": 8, "approach": 8, "overall": 8, "discuss_next_time": "on",
+         "visibility": "private"},
+    )  # fmt: skip
+    assert response.status_code == 302  # saved
+    assert not AgendaItem.objects.filter(patient=patient).exists()
 
 
 # Flagged journal days since the last session

@@ -9,8 +9,15 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from prep.models import Appointment, Homework
-from tests.factories import AppointmentFactory, CareLinkFactory, HomeworkFactory, UserFactory
+from appointments.models import Appointment
+from prep.models import Homework
+from tests.factories import (
+    AppointmentFactory,
+    CareLinkFactory,
+    HomeworkFactory,
+    SymptomFactory,
+    UserFactory,
+)
 
 # A Wednesday; the patient and therapist are both in London (UTC in March).
 NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)
@@ -240,6 +247,7 @@ def test_open_homework_comes_first_soonest_due_first(client, patient):
 
 
 def test_the_daily_log_loads_the_checklist_right_after_sleep_and_homework(client, patient):
+    SymptomFactory(patient=patient, name="Worry")  # opening the log creates none
     client.force_login(patient)
     page = client.get(reverse("journal:entry", args=[patient.today()])).content.decode()
     loader = (

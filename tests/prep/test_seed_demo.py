@@ -51,7 +51,8 @@ def test_demo_sessions_goals_and_summaries(db, debug_on):
 
     from django.utils import timezone
 
-    from prep.models import Appointment, Goal, Homework, PreSessionSummary
+    from appointments.models import Appointment
+    from prep.models import Goal, Homework, PreSessionSummary
 
     run()
     for email, shared in (("sam@demo.example", False), ("alex@demo.example", True)):

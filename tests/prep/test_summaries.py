@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
+from appointments.models import Appointment
 from journal.models import (
     DailyEntry,
     MeasureResponse,
@@ -15,10 +16,11 @@ from journal.models import (
     SymptomRating,
 )
 from prep import summaries
-from prep.models import Appointment, PreSessionSummary
+from prep.models import PreSessionSummary
 from tests.factories import (
     AgendaItemFactory,
     AppointmentFactory,
+    CareLinkFactory,
     DailyEntryFactory,
     GoalFactory,
     HomeworkFactory,
@@ -139,6 +141,15 @@ class TestWhatItHolds:
         assert snapshot["safety"] == [{"day": "2026-05-20", "source": "Daily log"}]
         assert snapshot["attendance"][0]["outcome"] == "Did not attend"
 
+    def test_recent_sessions_are_only_those_with_its_own_therapist(
+        self, appointment, therapist, other_therapist, patient
+    ):
+        CareLinkFactory(therapist=other_therapist, patient=patient)
+        attended(other_therapist, patient, 3, outcome=Appointment.Outcome.NO_SHOW)
+        own = attended(therapist, patient, 10)
+        attendance = summaries.build(appointment)["attendance"]
+        assert attendance == [{"starts_at": own.starts_at.isoformat(), "outcome": "Attended"}]
+
 
 class TestThePatientsChoices:
     @pytest.fixture
@@ -176,6 +187,23 @@ class TestThePatientsChoices:
         summaries.generate_draft(appointment)
         shared.refresh_from_db()
         assert shared.snapshot["days"]["best_day"]["mood"] == 9
+
+    def test_sharing_uses_the_journal_as_it_is_now_not_the_old_draft(self, appointment, patient):
+        """GIVEN a draft holding an agenda item and a flagged day
+        WHEN the item is deleted and the day unflagged before the patient shares
+        THEN the shared version holds neither."""
+        worry = AgendaItemFactory(patient=patient, text="my secret worry")
+        entry = DailyEntryFactory(
+            patient=patient, day=date(2026, 5, 19), discuss_next_session=True, thoughts="x"
+        )
+        draft = summaries.generate_draft(appointment)
+        assert "my secret worry" in str(draft.snapshot)
+        worry.delete()
+        entry.discuss_next_session = False
+        entry.save()
+        shared = summaries.share(appointment)
+        assert "my secret worry" not in str(shared.snapshot)
+        assert shared.snapshot["flagged"] == []
 
     def test_sharing_twice_without_changes_makes_one_version(self, appointment, draft):
         first, second = summaries.share(appointment), summaries.share(appointment)
@@ -244,7 +272,7 @@ def test_the_query_count_does_not_grow_with_history(
     symptoms and 26 questionnaires
     WHEN each summary is built
     THEN both cost the same fixed number of queries."""
-    from tests.factories import CareLinkFactory, UserFactory
+    from tests.factories import UserFactory
 
     fill_history(patient, days=10, measures_count=4)
     short = AppointmentFactory(therapist=therapist, patient=patient, starts_at=SESSION)

@@ -1,3 +1,7 @@
+"""The summary pages: the patient prepares, reviews, chooses and shares; the
+therapist reads only what was shared, and every opening is recorded."""
+
+import re
 from datetime import timedelta
 
 import pytest
@@ -6,7 +10,7 @@ from django.utils import timezone
 
 from prep import summaries
 from prep.models import AccessEvent, AgendaItem, PrepPreference, PreSessionSummary
-from tests.factories import AppointmentFactory, DailyEntryFactory
+from tests.factories import AgendaItemFactory, AppointmentFactory, DailyEntryFactory
 
 
 @pytest.fixture
@@ -28,6 +32,11 @@ def review_url(appointment):
 
 def read_url(appointment):
     return reverse("prep:summary_read", args=[appointment.pk])
+
+
+def ticked(page: str) -> list[str]:
+    """What a browser would send from the review form as it stands: every ticked box."""
+    return re.findall(r'name="show" value="([^"]+)" checked', page)
 
 
 def test_the_patient_prepares_a_draft_on_demand(client, patient, appointment):
@@ -169,3 +178,66 @@ def test_the_print_view_hides_the_chrome(client, therapist, appointment):
     page = client.get(read_url(appointment)).content.decode()
     assert 'onclick="window.print()"' in page
     assert "summary-print" in page
+
+
+def test_reading_the_review_page_leaves_the_draft_as_it_was_yet_shows_the_journal_now(
+    client, patient, appointment
+):
+    """GIVEN a prepared draft, and an agenda item the patient added afterwards
+    WHEN the patient opens the review page
+    THEN the page shows the new item (the summary as it would be shared now, built
+    in memory) and the stored draft is not touched: same revision, snapshot and
+    update time, and no other row."""
+    draft = summaries.generate_draft(appointment)
+    item = AgendaItemFactory(patient=patient, text="added after the draft")
+    client.force_login(patient)
+    page = client.get(review_url(appointment)).content.decode()
+    assert "added after the draft" in page
+    assert f"agenda:{item.pk}" in ticked(page)  # offered with a tick box, like the rest
+    stored = PreSessionSummary.objects.get()
+    assert stored.pk == draft.pk
+    assert (stored.revision, stored.snapshot, stored.updated_at) == (
+        draft.revision,
+        draft.snapshot,
+        draft.updated_at,
+    )
+    assert "added after the draft" not in str(stored.snapshot)
+
+
+def test_an_item_added_after_the_draft_can_be_left_out_when_sharing(
+    client, patient, therapist, appointment
+):
+    """GIVEN a draft with one agenda item, then a second added in the journal
+    WHEN the patient opens the review page, unticks the new item and shares
+    THEN the choices apply to the summary as it was shown (saving refreshes the
+    draft first), so the therapist reads the first item and not the second."""
+    AgendaItemFactory(patient=patient, text="Already in the draft")
+    summaries.generate_draft(appointment)
+    late = AgendaItemFactory(patient=patient, text="Added after the draft")
+    client.force_login(patient)
+    page = client.get(review_url(appointment)).content.decode()
+    keep = [key for key in ticked(page) if key != f"agenda:{late.pk}"]
+    client.post(
+        reverse("prep:summary_choices", args=[appointment.pk]), {"show": keep, "action": "save"}
+    )
+    draft = summaries.draft_for(appointment)
+    assert "Added after the draft" in str(draft.snapshot)
+    agenda_keys = {item["key"] for item in draft.snapshot["agenda"]}
+    assert agenda_keys & set(draft.hidden) == {f"agenda:{late.pk}"}
+    client.post(
+        reverse("prep:summary_choices", args=[appointment.pk]), {"show": keep, "action": "share"}
+    )
+    client.force_login(therapist)
+    read = client.get(read_url(appointment)).content.decode()
+    assert "Already in the draft" in read
+    assert "Added after the draft" not in read
+
+
+def test_odd_digits_in_a_summary_choice_are_ignored(client, patient, appointment):
+    summaries.generate_draft(appointment)
+    client.force_login(patient)
+    response = client.post(
+        reverse("prep:summary_choices", args=[appointment.pk]), {"thought": ["²", "١"]}
+    )
+    assert response.status_code == 302
+    assert summaries.draft_for(appointment).included_thoughts == []

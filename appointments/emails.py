@@ -1,0 +1,222 @@
+"""The emails about a session: the booking notice, moves and cancellations (with an
+.ics file), reminders before it (24 h and 2 h by default, practice settings), the
+follow-ups once attendance is recorded, and the patient's request for a new time.
+
+Each is planned here, in the transaction of the change that causes it, and sent by
+the outbox's dispatcher, which asks `still_wanted` just before sending. Emails say
+when and where, never what anyone logged.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.compose import compose
+from notifications.kinds import register
+from notifications.links import preference_for
+from notifications.models import EmailPreference, Message, PracticeSettings
+from notifications.outbox import cancel_pending, enqueue
+
+from .links import action_link, calendar_file
+from .models import Appointment
+
+Category = EmailPreference.Category
+# A cancellation this close to the start is a late one.
+LATE_CANCELLATION = timedelta(hours=24)
+
+
+def _appointment(message: Message) -> Appointment | None:
+    return (
+        Appointment.objects.select_related("patient", "therapist")
+        .filter(pk=message.target_id)
+        .first()
+    )
+
+
+def _render(template: str, *, actions=(), ics: str | None = None):
+    """A render function for one kind: the session's when and where in the
+    recipient's zone, the signed links it offers, and its calendar file."""
+
+    def render(message: Message):
+        appointment = _appointment(message)
+        recipient = message.recipient
+        context = {
+            "appointment": appointment,
+            "patient_name": appointment.patient.display_name,
+            "therapist_name": appointment.therapist.display_name,
+            "starts_at": appointment.starts_at.astimezone(recipient.zone),
+            "ends_at": appointment.ends_at.astimezone(recipient.zone),
+            "zone": recipient.timezone,
+        }
+        context.update({f"{action}_url": action_link(appointment, action) for action in actions})
+        email = compose(message, template, context)
+        if ics:
+            email.attach(
+                "session.ics",
+                calendar_file(appointment, cancel=ics == "CANCEL"),
+                f"text/calendar; method={ics}; charset=utf-8",
+            )
+        return email
+
+    return render
+
+
+def _upcoming(message: Message) -> bool:
+    appointment = _appointment(message)
+    return appointment is not None and not appointment.outcome
+
+
+def _exists(message: Message) -> bool:
+    return _appointment(message) is not None
+
+
+def _reminder_wanted(message: Message) -> bool:
+    appointment = _appointment(message)
+    if appointment is None or appointment.outcome or appointment.starts_at <= timezone.now():
+        return False
+    first, _second = reminder_times(appointment)
+    which = "reminder_first" if message.due_at <= first else "reminder_second"
+    return getattr(preference_for(message.recipient), which)
+
+
+def _outcome_is(*outcomes):
+    def wanted(message: Message) -> bool:
+        appointment = _appointment(message)
+        return appointment is not None and appointment.outcome in outcomes
+
+    return wanted
+
+
+REMINDER = register(
+    "appointment_reminder",
+    label="Appointment reminder",
+    render=_render("appointment_reminder", actions=("confirm", "cancel"), ics="REQUEST"),
+    still_wanted=_reminder_wanted,
+    category=Category.REMINDERS,
+)
+BOOKED = register(
+    "booked",
+    label="Booking confirmation",
+    render=_render("appointment_booked", actions=("confirm", "cancel"), ics="REQUEST"),
+    still_wanted=_upcoming,
+    category=Category.BOOKINGS,
+)
+MOVED = register(
+    "moved",
+    label="Appointment moved",
+    render=_render("appointment_moved", actions=("confirm", "cancel"), ics="REQUEST"),
+    still_wanted=_upcoming,
+    category=Category.BOOKINGS,
+)
+CANCELLED = register(
+    "cancelled",
+    label="Appointment cancelled",
+    render=_render("appointment_cancelled", ics="CANCEL"),
+    still_wanted=_exists,
+    category=Category.BOOKINGS,
+)
+LATE_CANCELLATION_NOTE = register(
+    "late_cancellation",
+    label="Late cancellation note",
+    render=_render("late_cancellation"),
+    still_wanted=_exists,
+    category=Category.BOOKINGS,
+)
+NO_SHOW = register(
+    "no_show",
+    label="Missed session follow-up",
+    render=_render("no_show", actions=("rebook",)),
+    still_wanted=_outcome_is(Appointment.Outcome.NO_SHOW),
+    category=Category.BOOKINGS,
+)
+REBOOK_REQUEST = register(
+    "rebook_request",
+    label="Request for a new time",
+    render=_render("rebook_request"),
+    still_wanted=_exists,
+    category=Category.BOOKINGS,
+)
+# Every kind about one session, for cancelling what is still pending.
+ABOUT_A_SESSION = (REMINDER, BOOKED, MOVED, LATE_CANCELLATION_NOTE, NO_SHOW, REBOOK_REQUEST)
+
+
+# Planning -----------------------------------------------------------------------
+
+
+def reminder_times(appointment: Appointment) -> list[datetime]:
+    practice = PracticeSettings.current()
+    return [
+        appointment.starts_at - timedelta(hours=hours)
+        for hours in (practice.first_reminder_hours, practice.second_reminder_hours)
+    ]
+
+
+@transaction.atomic
+def plan_for_booking(appointment: Appointment, *, moved: bool = False) -> None:
+    """A new or moved session: a notice now, and reminders before it (replacing any
+    planned for the old time)."""
+    now = timezone.now()
+    cancel_pending([REMINDER], appointment.pk)
+    # Tagged with the sequence: each move is its own notice, even within a minute.
+    enqueue(
+        MOVED if moved else BOOKED,
+        target_id=appointment.pk,
+        recipient=appointment.patient,
+        due_at=now,
+        tag=f"s{appointment.sequence}",
+    )
+    for due_at in reminder_times(appointment):
+        if due_at > now:
+            enqueue(
+                REMINDER,
+                target_id=appointment.pk,
+                recipient=appointment.patient,
+                due_at=due_at,
+                revive=True,  # moved back to a time planned before
+            )
+
+
+@transaction.atomic
+def plan_for_cancellation(appointment: Appointment) -> None:
+    cancel_pending(ABOUT_A_SESSION, appointment.pk)
+    now = timezone.now()
+    enqueue(
+        CANCELLED,
+        target_id=appointment.pk,
+        recipient=appointment.patient,
+        due_at=now,
+        tag=f"s{appointment.sequence}",
+    )
+    by_patient = appointment.outcome == Appointment.Outcome.CANCELLED_BY_PATIENT
+    if by_patient and appointment.starts_at - now < LATE_CANCELLATION:
+        enqueue(
+            LATE_CANCELLATION_NOTE,
+            target_id=appointment.pk,
+            recipient=appointment.patient,
+            due_at=now,
+        )
+
+
+def plan_for_outcome(appointment: Appointment) -> None:
+    """A kind note after a missed session. Keyed to the session itself, so a
+    corrected outcome never sends it twice; the send-time check drops it if the
+    outcome was corrected since."""
+    if appointment.outcome == Appointment.Outcome.NO_SHOW:
+        enqueue(
+            NO_SHOW,
+            target_id=appointment.pk,
+            recipient=appointment.patient,
+            due_at=appointment.starts_at,
+        )
+
+
+def plan_rebook_request(appointment: Appointment) -> Message:
+    """The patient asked for a new time after a missed session: tell the therapist.
+    Once per session: a second press finds the first request."""
+    return enqueue(
+        REBOOK_REQUEST,
+        target_id=appointment.pk,
+        recipient=appointment.therapist,
+        due_at=appointment.starts_at,
+    )

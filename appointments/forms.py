@@ -1,0 +1,75 @@
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from accounts.access import patients_of
+
+from . import booking
+from .models import Appointment
+
+DURATIONS = [(30, "30 minutes"), (45, "45 minutes"), (50, "50 minutes"), (60, "1 hour"),
+             (90, "1½ hours")]  # fmt: skip
+
+
+class AppointmentForm(forms.ModelForm):
+    """Book or move a session; the date and time are in the therapist's time zone."""
+
+    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(
+        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=50)
+
+    class Meta:
+        model = Appointment
+        fields = ["patient", "kind", "location"]
+        labels = {"kind": "Where", "location": "Room, address or video link"}
+        widgets = {"kind": forms.RadioSelect}
+
+    def __init__(self, *args, therapist, **kwargs):
+        self.therapist = therapist
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = patients_of(therapist).order_by("first_name")
+        self.fields["patient"].empty_label = None
+        zone = therapist.zone
+        if self.instance.pk:
+            local = self.instance.starts_at.astimezone(zone)
+            self.initial.update(
+                day=local.date(), start=local.time(), duration=self.instance.duration_minutes
+            )
+            self.fields["patient"].disabled = True
+        else:
+            tomorrow = timezone.localdate(timezone=zone) + timedelta(days=1)
+            self.initial.setdefault("day", tomorrow)
+
+    def clean_location(self):
+        location = self.cleaned_data["location"].strip()
+        if self.cleaned_data.get("kind") == Appointment.Kind.VIDEO and location:
+            location = forms.URLField(assume_scheme="https").clean(location)
+        return location
+
+    def clean(self):
+        cleaned = super().clean()
+        day, start, duration = cleaned.get("day"), cleaned.get("start"), cleaned.get("duration")
+        if day and start and duration:
+            try:
+                starts_at = booking.local_start(day, start, self.therapist.zone)
+            except booking.BookingError as error:
+                raise forms.ValidationError(str(error)) from None
+            if starts_at <= timezone.now():
+                self.add_error("start", "Choose a time in the future.")
+            self.instance.therapist = self.therapist
+            self.instance.starts_at = starts_at
+            self.instance.ends_at = starts_at + timedelta(minutes=duration)
+            try:
+                booking.check_free(
+                    self.therapist, starts_at, self.instance.ends_at, self.instance.pk
+                )
+            except booking.BookingError as error:
+                self.add_error("start", str(error))
+        return cleaned
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Appointment.Outcome.choices, label="What happened")

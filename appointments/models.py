@@ -1,0 +1,91 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.access import cared_for_by
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def of_therapist(self, therapist):
+        """This therapist's sessions with the patients still in their care."""
+        return self.filter(cared_for_by(therapist, "patient"), therapist=therapist)
+
+    def booked(self):
+        """Not cancelled: these hold the therapist's time."""
+        return self.exclude(outcome__in=Appointment.CANCELLED)
+
+    def attended(self):
+        return self.filter(outcome__in=Appointment.ATTENDED)
+
+
+class Appointment(models.Model):
+    """A session between a therapist and a patient. Times are stored in UTC and shown
+    in each viewer's own time zone."""
+
+    class Kind(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIDEO = "video", "Video"
+
+    class Outcome(models.TextChoices):
+        ATTENDED = "attended", "Attended"
+        LATE = "late", "Attended, late"
+        NO_SHOW = "no_show", "Did not attend"
+        CANCELLED_BY_PATIENT = "cancelled_by_patient", "Cancelled by patient"
+        CANCELLED_BY_THERAPIST = "cancelled_by_therapist", "Cancelled by therapist"
+
+    ATTENDED = (Outcome.ATTENDED, Outcome.LATE)
+    CANCELLED = (Outcome.CANCELLED_BY_PATIENT, Outcome.CANCELLED_BY_THERAPIST)
+
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments_given"
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.IN_PERSON)
+    # The room or address for in-person sessions, the link for video.
+    location = models.CharField(max_length=300, blank=True)
+    # Empty until the session is cancelled or its attendance is recorded.
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    # Bumped each time the time or place changes (calendar invitations follow it).
+    sequence = models.PositiveIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["therapist", "starts_at"], name="appointments_therapist_idx"),
+            models.Index(fields=["patient", "starts_at"], name="appointments_patient_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="appointments_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} with {self.therapist} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.outcome in self.CANCELLED
+
+    @property
+    def was_attended(self) -> bool:
+        return self.outcome in self.ATTENDED
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)

@@ -1,0 +1,51 @@
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from core import crypto
+from core.fields import encrypted_fields
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every encrypted column with the first key in FIELD_ENCRYPTION_KEYS. "
+        "Run after adding a new first key; then older keys can be removed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=500)
+
+    def handle(self, *args, batch_size: int, **options):
+        for model, name in encrypted_fields():
+            count = self.rotate(model, name, batch_size)
+            self.stdout.write(f"{model._meta.label}.{name}: {count} re-encrypted")
+
+    def rotate(self, model, name: str, batch_size: int) -> int:
+        # Raw SQL: the tokens are rotated without ever holding the plaintext in a model.
+        table, column = model._meta.db_table, model._meta.get_field(name).column
+        pk_column = model._meta.pk.column
+        count = 0
+        last_pk = None
+        quote = connection.ops.quote_name
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                where = f"WHERE {quote(column)} <> ''"
+                params: list = []
+                if last_pk is not None:
+                    where += f" AND {quote(pk_column)} > %s"
+                    params.append(last_pk)
+                cursor.execute(
+                    f"SELECT {quote(pk_column)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
+                    f"{where} ORDER BY {quote(pk_column)} LIMIT %s",
+                    [*params, batch_size],
+                )
+                rows = cursor.fetchall()
+                if not rows:
+                    return count
+                for pk, token in rows:
+                    cursor.execute(
+                        f"UPDATE {quote(table)} SET {quote(column)} = %s "  # noqa: S608
+                        f"WHERE {quote(pk_column)} = %s",
+                        [crypto.rotate(token), pk],
+                    )
+                count += len(rows)
+                last_pk = rows[-1][0]

@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from .models import Message, PracticeSettings
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """The outbox, for operations: what is due, sent, retrying or failed."""
+
+    list_display = [
+        "kind",
+        "target_id",
+        "recipient",
+        "due_at",
+        "status",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["status", "kind"]
+    date_hierarchy = "due_at"
+    search_fields = ["recipient__email", "key"]
+    raw_id_fields = ["recipient"]
+    readonly_fields = ["key", "claimed_at", "sent_at", "created_at"]
+    actions = ["retry_now"]
+
+    @admin.action(description="Send again at the next dispatch")
+    def retry_now(self, request, queryset):
+        queryset.exclude(status=Message.Status.SENT).update(
+            status=Message.Status.PENDING, next_attempt_at=None, claimed_at=None
+        )
+
+
+admin.site.register(PracticeSettings)

@@ -1,0 +1,177 @@
+"""Looking never changes anything: signed in as each demo person, a crawl that opens
+every page reachable by a link leaves every table exactly as it was. The one
+exception is on purpose: a therapist opening a shared summary is recorded, because
+the patient is promised that every opening is on the record."""
+
+import io
+from collections import Counter, deque
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import User
+from prep.management.commands.seed_demo import DEMO_PEOPLE
+
+# Enough for every page the demo reaches (fewer than a hundred and fifty), small
+# enough to stop a runaway.
+MAX_PAGES_PER_PERSON = 600
+# One page seen with this many different queries (?month=...) is seen enough: the
+# calendar's "previous month" link goes back years.
+MAX_QUERIES_PER_PATH = 24
+
+# Never opened: signing out ends the crawl, the admin is Django's, static files are
+# files.
+SKIPPED_PREFIXES = ("/accounts/logout/", "/admin/", "/static/")
+
+# Where each person starts besides "/": their own pages, in case a link is missing.
+START_PAGES = {
+    User.Role.PATIENT: [
+        "prep:patient_home",
+        "journal:today",
+        "journal:symptoms",
+        "journal:calendar",
+        "journal:trends",
+        "journal:measures",
+        "journal:parked_topics",
+        "journal:support",
+        "prep:session_list",
+        "prep:goals",
+        "prep:agenda",
+        "prep:homework_checklist",
+        "feedback:mine",
+        "accounts:profile",
+        "notifications:email_preferences",
+    ],
+    User.Role.THERAPIST: [
+        "prep:therapist_dashboard",
+        "prep:appointment_list",
+        "accounts:patient_list",
+        "accounts:invite_patient",
+        "appointments:appointment_new",
+        "appointments:reminder_log",
+        "accounts:profile",
+    ],
+    User.Role.MANAGER: [
+        "feedback:practice_home",
+        "accounts:profile",
+    ],
+}
+
+# Recorded on purpose when a therapist opens a shared summary: the patient is
+# promised that every opening is on the record. The only write a GET may make.
+RECORDED_ON_PURPOSE = "prep.AccessEvent"
+
+
+class _Links(HTMLParser):
+    """The targets of every <a href> in a page, and of the page's own htmx GETs
+    (fragments the browser fetches as soon as the page loads)."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a" and attributes.get("href"):
+            self.found.append(attributes["href"])
+        if attributes.get("hx-get"):
+            self.found.append(attributes["hx-get"])
+
+
+def links_in(page: str, base: str) -> list[str]:
+    parser = _Links()
+    parser.feed(page)
+    return [urljoin(base, href) for href in parser.found]
+
+
+def same_site_path(url: str) -> str | None:
+    """The path and query to GET for a link on this site, or None to leave it."""
+    url, _fragment = urldefrag(url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("", "http", "https"):
+        return None  # mailto:, tel:, javascript:
+    if parts.netloc not in ("", "testserver"):
+        return None  # another site
+    if not parts.path or parts.path.startswith(SKIPPED_PREFIXES):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every table, by model: the project's, Django's and allauth's (all
+    installed apps), including the many-to-many tables Django creates."""
+    return {
+        model._meta.label: model._base_manager.count()
+        for model in apps.get_models(include_auto_created=True)
+    }
+
+
+def crawl(client, start: list[str]) -> dict[str, int]:
+    """GET every page reachable from `start` by links, breadth first, each once, and
+    return each one's status. A redirect's target counts as a link; a POST-only view
+    answers 405 and has no links to follow."""
+    statuses: dict[str, int] = {}
+    queue = deque(start)
+    queued = set(start)
+    queries_per_path: Counter = Counter()
+    while queue and len(statuses) < MAX_PAGES_PER_PERSON:
+        path = queue.popleft()
+        response = client.get(path)
+        statuses[path] = response.status_code
+        found = []
+        if response.status_code in (301, 302, 303, 307, 308):
+            found = [urljoin(path, response["Location"])]
+        elif response.get("Content-Type", "").startswith("text/html"):
+            found = links_in(response.content.decode(), path)
+        for url in found:
+            target = same_site_path(url)
+            if target is None or target in queued:
+                continue
+            path_only, _, query = target.partition("?")
+            if query:
+                queries_per_path[path_only] += 1
+                if queries_per_path[path_only] > MAX_QUERIES_PER_PATH:
+                    continue
+            queued.add(target)
+            queue.append(target)
+    return statuses
+
+
+@pytest.fixture
+def demo(db, settings):
+    settings.DEBUG = True  # seed_demo refuses otherwise (it publishes a password)
+    call_command("seed_demo", stdout=io.StringIO())
+    settings.DEBUG = False
+    # Staff would otherwise be sent to set up two-factor sign-in on every page and
+    # the crawl would see nothing else.
+    settings.REQUIRE_STAFF_MFA = False
+
+
+@pytest.mark.parametrize("email", [person[0] for person in DEMO_PEOPLE])
+def test_opening_every_page_changes_nothing_in_the_database(client, demo, email):
+    person = User.objects.get(email=email)
+    # Signing in writes the session; it happens before the first count.
+    client.force_login(person)
+    start = ["/", *(reverse(name) for name in START_PAGES[person.role])]
+    before = row_counts()
+
+    statuses = crawl(client, start)
+
+    after = row_counts()
+    changed = {
+        label: (before[label], after[label]) for label in before if before[label] != after[label]
+    }
+    written = {label: counts for label, counts in changed.items() if label != RECORDED_ON_PURPOSE}
+    assert not written, f"{email}: GET requests changed rows (before, after): {written}"
+    if RECORDED_ON_PURPOSE in changed:
+        was, now = changed[RECORDED_ON_PURPOSE]
+        assert now > was, f"{email}: {RECORDED_ON_PURPOSE} lost rows on GET"
+        assert person.is_therapist, f"{email}: only a therapist's opening is recorded"
+
+    broken = sorted(path for path, status in statuses.items() if status >= 500)
+    assert not broken, f"{email}: GET answered 500 for {broken}"
+    assert len(statuses) < MAX_PAGES_PER_PERSON, f"{email}: the crawl did not finish"
