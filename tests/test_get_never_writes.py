@@ -14,6 +14,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
+from appointments.links import action_link
+from appointments.models import Appointment
+from notifications.links import unsubscribe_link
 from prep.management.commands.seed_demo import DEMO_PEOPLE
 
 # Enough for every page the demo reaches (fewer than a hundred and fifty), small
@@ -141,6 +144,28 @@ def crawl(client, start: list[str]) -> dict[str, int]:
     return statuses
 
 
+def object_pages(person) -> list[str]:
+    """Pages about one session that no link may lead to in the demo's state: the
+    feedback form, the summary, moving a session, and the links emails carry (which
+    work without signing in)."""
+    if person.is_patient:
+        sessions = Appointment.objects.filter(patient=person)
+        return [
+            *(reverse("feedback:give_feedback", args=[s.pk]) for s in sessions if s.was_attended),
+            *(reverse("prep:summary_review", args=[s.pk]) for s in sessions),
+            *(
+                urlsplit(action_link(s, action)).path
+                for s in sessions
+                for action in ("confirm", "cancel", "rebook")
+            ),
+            urlsplit(unsubscribe_link(person, "daily")).path,
+        ]
+    if person.is_therapist:
+        sessions = Appointment.objects.filter(therapist=person)
+        return [reverse("appointments:appointment_edit", args=[s.pk]) for s in sessions]
+    return []
+
+
 @pytest.fixture
 def demo(db, settings):
     settings.DEBUG = True  # seed_demo refuses otherwise (it publishes a password)
@@ -156,7 +181,7 @@ def test_opening_every_page_changes_nothing_in_the_database(client, demo, email)
     person = User.objects.get(email=email)
     # Signing in writes the session; it happens before the first count.
     client.force_login(person)
-    start = ["/", *(reverse(name) for name in START_PAGES[person.role])]
+    start = ["/", *(reverse(name) for name in START_PAGES[person.role]), *object_pages(person)]
     before = row_counts()
 
     statuses = crawl(client, start)
