@@ -11,6 +11,7 @@ from django.core import mail
 from appointments import booking, emails
 from appointments.models import Appointment
 from notifications.models import Message
+from tests.factories import book_session
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 LINK = re.compile(r"https?://[^/\s]+(/email/\S+/)")
@@ -23,11 +24,7 @@ def _clock():
 
 
 def book(therapist, patient, starts_at=NOW + timedelta(days=3)) -> Appointment:
-    appointment = Appointment(
-        therapist=therapist, patient=patient, starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=50), location="Room 2",
-    )  # fmt: skip
-    return booking.save_booking(appointment)
+    return book_session(therapist, patient, starts_at)
 
 
 def sent_to(email: str) -> list:

@@ -15,7 +15,7 @@ from appointments import booking, emails
 from appointments.models import Appointment
 from notifications import dispatch
 from notifications.models import EmailPreference, Message, PracticeSettings
-from tests.factories import AppointmentFactory, DailyEntryFactory
+from tests.factories import AppointmentFactory, DailyEntryFactory, book_session
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 Status = Message.Status
@@ -28,11 +28,7 @@ def _clock():
 
 
 def book(therapist, patient, starts_at=NOW + timedelta(days=3)) -> Appointment:
-    appointment = Appointment(
-        therapist=therapist, patient=patient, starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=50), location="Room 2",
-    )  # fmt: skip
-    return booking.save_booking(appointment)
+    return book_session(therapist, patient, starts_at)
 
 
 def outbox_about(appointment, *kinds):

@@ -19,12 +19,13 @@ from django.core.mail.backends import locmem
 from django.db import connection
 from django.urls import reverse
 
-from appointments import booking, emails
+from appointments import emails
 from appointments.models import Appointment
 from notifications import dispatch, kinds
 from notifications.compose import MESSAGE_HEADER
 from notifications.models import Message
 from notifications.outbox import enqueue
+from tests.factories import book_session
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 Status = Message.Status
@@ -37,11 +38,7 @@ def _clock():
 
 
 def book(therapist, patient, starts_at=NOW + timedelta(days=3)) -> Appointment:
-    appointment = Appointment(
-        therapist=therapist, patient=patient, starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=50), location="Room 2",
-    )  # fmt: skip
-    return booking.save_booking(appointment)
+    return book_session(therapist, patient, starts_at)
 
 
 def booked_row(appointment) -> Message:
