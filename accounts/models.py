@@ -34,6 +34,9 @@ class UserManager(BaseUserManager):
         return user
 
     def create_superuser(self, email, password=None, **fields):
+        # Never a patient: the admin sees everyone's rows, so the staff rules
+        # (two-factor sign-in) must cover it.
+        fields.setdefault("role", User.Role.MANAGER)
         fields.update(is_staff=True, is_superuser=True)
         return self.create_user(email, password, **fields)
 

@@ -13,5 +13,7 @@ urlpatterns = [
     path("", include("appointments.urls")),
     path("", include("prep.urls")),
     path("", include("feedback.urls")),
+    # The admin has no sign-in of its own: the app's (throttled, two-factor) one.
+    path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
 ]

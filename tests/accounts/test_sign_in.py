@@ -119,6 +119,8 @@ class TestStaffTwoFactor:
         assert response.status_code == 302
         assert response.url == reverse("mfa_activate_totp")
 
+    # Committed as in production: allauth announces the new authenticator on commit.
+    @pytest.mark.django_db(transaction=True)
     def test_setting_up_totp_opens_the_therapists_pages(self, client, therapist):
         sign_in(client, therapist.email)
         # allauth asks for the password again before changing sign-in security.
@@ -128,6 +130,7 @@ class TestStaffTwoFactor:
         page = client.get(reverse("mfa_activate_totp"))
         assert page.status_code == 200
         secret = client.session[SECRET_SESSION_KEY]
+        # Entering the code to set it up counts as using it.
         client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
         assert Authenticator.objects.filter(user=therapist).exists()
         assert client.get(reverse("accounts:patient_list")).status_code == 200

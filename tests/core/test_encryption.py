@@ -83,3 +83,38 @@ def test_authenticator_secrets_are_encrypted_too(therapist):
     TOTP.activate(therapist, secret)
     stored = raw("mfa_authenticator", "data")[0]
     assert secret not in stored
+
+
+def test_rotation_keeps_two_factor_sign_in_working(client, therapist, settings):
+    """GIVEN a therapist with an authenticator app and recovery codes, set up under
+    the old key, WHEN the keys rotate and the old key is dropped, THEN they still
+    sign in with a code, and a recovery code still works."""
+    import time
+
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value
+    from django.urls import reverse
+
+    from tests.factories import PASSWORD
+
+    settings.REQUIRE_STAFF_MFA = True
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    secret = generate_totp_secret()
+    TOTP.activate(therapist, secret)
+    codes = RecoveryCodes.activate(therapist).get_unused_codes()
+
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    out = StringIO()
+    call_command("rotate_encryption_keys", stdout=out)
+    assert "mfa.Authenticator: 2 re-encrypted" in out.getvalue()
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+
+    client.post(reverse("account_login"), {"login": therapist.email, "password": PASSWORD})
+    code = f"{hotp_value(secret, int(time.time()) // 30):06d}"
+    client.post(reverse("mfa_authenticate"), {"code": code})
+    assert client.get(reverse("accounts:patient_list")).status_code == 200
+
+    client.logout()
+    client.post(reverse("account_login"), {"login": therapist.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": codes[0]})
+    assert client.get(reverse("accounts:patient_list")).status_code == 200

@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
@@ -7,7 +8,8 @@ from core.fields import encrypted_fields
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every encrypted column with the first key in FIELD_ENCRYPTION_KEYS. "
+        "Re-encrypt every encrypted column, and the two-factor secrets allauth stores "
+        "through our MFA adapter, with the first key in FIELD_ENCRYPTION_KEYS. "
         "Run after adding a new first key; then older keys can be removed."
     )
 
@@ -18,6 +20,26 @@ class Command(BaseCommand):
         for model, name in encrypted_fields():
             count = self.rotate(model, name, batch_size)
             self.stdout.write(f"{model._meta.label}.{name}: {count} re-encrypted")
+        count = self.rotate_authenticators()
+        self.stdout.write(f"mfa.Authenticator: {count} re-encrypted")
+
+    @transaction.atomic
+    def rotate_authenticators(self) -> int:
+        """allauth keeps encrypted values inside a JSON document: the TOTP secret,
+        the recovery codes' seed, and codes carried over from older versions."""
+        count = 0
+        for authenticator in Authenticator.objects.select_for_update():
+            data = dict(authenticator.data)
+            for key in ("secret", "seed"):
+                if data.get(key):
+                    data[key] = crypto.rotate(data[key])
+            if data.get("migrated_codes"):
+                data["migrated_codes"] = [crypto.rotate(code) for code in data["migrated_codes"]]
+            if data != authenticator.data:
+                authenticator.data = data
+                authenticator.save(update_fields=["data"])
+                count += 1
+        return count
 
     def rotate(self, model, name: str, batch_size: int) -> int:
         # Raw SQL: the tokens are rotated without ever holding the plaintext in a model.
