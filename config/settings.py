@@ -23,7 +23,23 @@ def env_secret(name: str, default: str = "") -> str:
     return env.str(name, default=default)
 
 
-DEBUG = env.bool("DEBUG", default=True)
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A yes/no setting; anything else refuses to start, because a typo in a
+    protection (SECURE_SSL_REDIRECT=ture) must not quietly turn it off."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false (or 1/0, yes/no), not {raw!r}.")
+
+
+DEBUG = env_bool("DEBUG", default=True)
 
 SECRET_KEY = env_secret("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
@@ -130,6 +146,14 @@ if REDIS_URL:
         }
     }
 else:
+    # Per process: fine for one development server, not for production, where each
+    # worker would count sign-in guesses and used codes on its own.
+    if not DEBUG and not env_bool("ALLOW_PROCESS_LOCAL_CACHE", default=False):
+        raise ImproperlyConfigured(
+            "REDIS_URL must be set when DEBUG is off: sign-in throttling and two-factor "
+            "code replay protection need a cache every process shares. (Set "
+            "ALLOW_PROCESS_LOCAL_CACHE=true only for a single-process deployment.)"
+        )
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: Redis broker when REDIS_URL is set, else kombu's filesystem transport, which
@@ -231,7 +255,7 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 # Therapists and practice managers must turn on two-factor sign-in before they can
 # see anything; on by default whenever DEBUG is off.
-REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=not DEBUG)
+REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", default=not DEBUG)
 
 # Shown at once to a patient who reports thoughts of self-harm. Set CRISIS_RESOURCES
 # to a JSON list of {"name", "contact", "detail"} for the deployment's country.
@@ -310,7 +334,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -329,4 +353,4 @@ LOGGING = {
 }
 
 # Public sign-up creates therapist accounts; patients always join by invitation.
-OPEN_SIGNUP = env.bool("OPEN_SIGNUP", default=True)
+OPEN_SIGNUP = env_bool("OPEN_SIGNUP", default=DEBUG)

@@ -16,6 +16,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "care.example.org",
     "FIELD_ENCRYPTION_KEYS": "ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItcHJvZCE=",
+    "REDIS_URL": "redis://redis.internal:6379/0",
 }
 
 
@@ -103,6 +104,38 @@ def test_staff_mfa_is_required_by_default_in_production():
 def test_a_nonsense_boolean_is_refused():
     result = load_settings({"DEBUG": "perhaps"}, "DEBUG")
     assert result.returncode != 0
+    assert "DEBUG must be true or false" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "typo"), [("SECURE_SSL_REDIRECT", "ture"), ("REQUIRE_STAFF_MFA", "yes-please")]
+)
+def test_a_typo_in_a_protection_refuses_to_start_rather_than_turn_it_off(name, typo):
+    # Every secret is present, so only the typo can be what stops it.
+    result = load_settings({**PRODUCTION, name: typo}, name)
+    assert result.returncode != 0
+    assert f"{name} must be true or false" in result.stderr
+
+
+@pytest.mark.parametrize(("word", "meaning"), [("Yes", True), ("0", False), ("off", False)])
+def test_the_usual_spellings_of_yes_and_no_are_understood(word, meaning):
+    assert values({**PRODUCTION, "REQUIRE_STAFF_MFA": word}, "REQUIRE_STAFF_MFA") == {
+        "REQUIRE_STAFF_MFA": meaning
+    }
+
+
+def test_production_refuses_to_start_without_a_shared_cache():
+    without_redis = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
+    result = load_settings(without_redis, "CACHES")
+    assert result.returncode != 0
+    assert "REDIS_URL must be set" in result.stderr
+    allowed = values({**without_redis, "ALLOW_PROCESS_LOCAL_CACHE": "true"}, "CACHES")
+    assert "LocMemCache" in json.dumps(allowed)
+
+
+def test_public_sign_up_is_closed_by_default_in_production():
+    assert values(PRODUCTION, "OPEN_SIGNUP") == {"OPEN_SIGNUP": False}
+    assert values({}, "OPEN_SIGNUP") == {"OPEN_SIGNUP": True}
 
 
 def test_deploy_checks_pass_under_production_settings():
