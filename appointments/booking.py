@@ -66,6 +66,8 @@ def save_booking(appointment: Appointment) -> Appointment:
         )
         if changed:
             appointment.sequence = previous.sequence + 1
+            # "I'll be there" was said of the old time; the new one asks again.
+            appointment.confirmed_at = None
     appointment.save()
     if is_new or changed:
         emails.plan_for_booking(appointment, moved=not is_new)

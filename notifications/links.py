@@ -1,6 +1,8 @@
 """Links in emails that work without signing in: the site's address and the
 one-click unsubscribe link every optional email carries."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
@@ -10,6 +12,8 @@ from accounts.models import User
 from .models import EmailPreference
 
 UNSUBSCRIBE_SALT = "prep.unsubscribe"  # unchanged, so links already sent keep working
+# Long enough for any email someone keeps; after that, settings are a sign-in away.
+UNSUBSCRIBE_MAX_AGE = timedelta(days=365)
 
 
 class LinkError(Exception):
@@ -31,7 +35,9 @@ def unsubscribe_link(user, category: str) -> str:
 
 def read_unsubscribe_link(token: str) -> tuple[User, str]:
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise LinkError("expired") from None
     except signing.BadSignature:
         raise LinkError("invalid") from None
     user = User.objects.filter(pk=data.get("u"), is_active=True).first()

@@ -23,8 +23,11 @@ from .models import EmailPreference
 def unsubscribe(request, token: str):
     try:
         user, category = read_unsubscribe_link(token)
-    except LinkError:
-        return render(request, "notifications/link_unusable.html", status=404)
+    except LinkError as error:
+        status = 410 if error.reason == "expired" else 404
+        return render(
+            request, "notifications/link_unusable.html", {"reason": error.reason}, status=status
+        )
     label = EmailPreference.Category(category).label
     if request.method == "POST":
         # get_or_create and a column update: a mail client's one-click POST may race
