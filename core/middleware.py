@@ -32,16 +32,19 @@ class UserTimezoneMiddleware:
 
 
 class PrivatePagesMiddleware:
-    """Nothing a signed-in person sees is stored by the browser or a proxy, so the
-    back button on a shared computer shows nothing private after sign-out."""
+    """No page is stored by the browser or a proxy, so the back button on a shared
+    computer shows nothing private after sign-out. That includes pages for people
+    not signed in: an emailed link (an invitation, a session's confirm or cancel
+    page) shows a name and a time without a sign-in. Static files are served
+    (and cached) before this runs."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.user.is_authenticated:
-            add_never_cache_headers(response)
+        add_never_cache_headers(response)
+        if "no-store" not in response["Cache-Control"]:
             response["Cache-Control"] += ", no-store"
         return response
 
