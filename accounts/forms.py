@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 from datetime import time
 
@@ -6,6 +7,31 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 
 from .models import CareLink, User
+
+# A name that reads like a link ("reset your password at evil.example") or breaks
+# a line would let someone write into emails the practice sends.
+LINK_LIKE = re.compile(
+    r"(://|www\.|@|\b[\w-]+\.(?:com|org|net|edu|gov|uk|us|eu|ie|de|fr|nl|au|ca|io|co|me"
+    r"|info|biz|app|dev|xyz|ru|example|link|site|online)\b|\b[\w-]+\.[a-z]{2,}/)",
+    re.IGNORECASE,
+)
+
+
+def validate_plain_name(value: str) -> None:
+    if any(char in value for char in "\r\n\t\x0b\x0c\u2028\u2029"):
+        raise forms.ValidationError("A name fits on one line.")
+    if LINK_LIKE.search(value):
+        raise forms.ValidationError("A name can’t hold a web or email address.")
+
+
+def name_field(label: str, *, required: bool = True, **kwargs) -> forms.CharField:
+    return forms.CharField(
+        max_length=150,
+        required=required,
+        label=label,
+        validators=[validate_plain_name],
+        **kwargs,
+    )
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -41,8 +67,8 @@ class ReminderTimeField(forms.TimeField):
 class SignupDetailsForm(forms.Form):
     """Extra fields on the public sign-up page (therapists create their own accounts)."""
 
-    first_name = forms.CharField(max_length=150, label="First name")
-    last_name = forms.CharField(max_length=150, label="Last name")
+    first_name = name_field("First name")
+    last_name = name_field("Last name")
     timezone = TimezoneField(detect=True)
 
     def signup(self, request, user):
@@ -55,10 +81,9 @@ class SignupDetailsForm(forms.Form):
 
 class InvitePatientForm(forms.Form):
     email = forms.EmailField(label="Patient's email address")
-    first_name = forms.CharField(
-        max_length=150,
+    first_name = name_field(
+        "Their first name (optional)",
         required=False,
-        label="Their first name (optional)",
         help_text="Used to greet them in the invitation.",
     )
 
@@ -83,8 +108,8 @@ class AcceptInvitationForm(forms.Form):
     """A new patient's account, created from an invitation: the address is the one
     the invitation went to, so it needs no separate verification."""
 
-    first_name = forms.CharField(max_length=150, label="First name")
-    last_name = forms.CharField(max_length=150, required=False, label="Last name (optional)")
+    first_name = name_field("First name")
+    last_name = name_field("Last name (optional)", required=False)
     password1 = forms.CharField(
         label="Choose a password",
         strip=False,
@@ -132,6 +157,8 @@ class AcceptInvitationForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    first_name = name_field("First name", required=False)
+    last_name = name_field("Last name", required=False)
     timezone = TimezoneField()
 
     class Meta:
