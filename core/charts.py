@@ -14,6 +14,10 @@ LEFT, RIGHT, TOP, BOTTOM = 26, 8, 8, 22
 PALETTE = ["#2f6f73", "#c4512f", "#d19a2a", "#5467a8"]
 SEVERITY_COLOURS = ["#eef1ef", "#f6d7a7", "#eb9f5c", "#c4512f"]
 SEVERITY_NAMES = ["none", "mild", "moderate", "severe"]
+SWATCH_CLASSES = {
+    **{colour: f"swatch-line-{index}" for index, colour in enumerate(PALETTE)},
+    **{colour: f"swatch-severity-{index}" for index, colour in enumerate(SEVERITY_COLOURS)},
+}
 
 
 @dataclass(frozen=True)
@@ -25,8 +29,10 @@ class Series:
 
 def legend(entries: list[tuple[str, str]]) -> SafeString:
     """Swatch-and-name pairs shown above a chart; every chart's legend is made here."""
+    # A class per colour, not a style attribute: the content security policy allows
+    # no inline styles (static/css/app.css holds the same colours).
     items = "".join(
-        f'<span class="legend-item"><span class="swatch" style="background:{colour}"></span> '
+        f'<span class="legend-item"><span class="swatch {SWATCH_CLASSES[colour]}"></span> '
         f"{escape(label)}</span> "
         for label, colour in entries
     )

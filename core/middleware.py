@@ -49,6 +49,24 @@ class PrivatePagesMiddleware:
         return response
 
 
+class PermissionsPolicyMiddleware:
+    """No page needs the camera, microphone, location or payment: say so, so nothing
+    embedded or injected can ask for them."""
+
+    policy = (
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+        "accelerometer=(), gyroscope=(), magnetometer=()"
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.policy)
+        return response
+
+
 class ServiceUnavailableMiddleware:
     """When the shared cache (Redis: sign-in rate limits live there) is briefly
     unreachable, say so with a 503 page instead of a 500. Nothing is lost: the

@@ -18,6 +18,13 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
+// Print buttons (no inline handlers: the content security policy forbids them).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
+
 // Printing a page prints its tables too, even when folded away on screen.
 window.addEventListener("beforeprint", () => {
   document.querySelectorAll("details.print-open").forEach((details) => { details.open = true; });
