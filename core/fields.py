@@ -51,3 +51,32 @@ class EncryptedJSONField(EncryptedTextField):
 
     def value_to_string(self, obj):
         return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder)
+
+
+def encrypt_existing(app_label: str, model_name: str, field_name: str):
+    """A migration step for a column that becomes encrypted: values already stored
+    as plain text are encrypted in place (tokens already encrypted are left)."""
+    from cryptography.fernet import InvalidToken
+
+    def forwards(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        table = model._meta.db_table
+        column = model._meta.get_field(field_name).column
+        quote = schema_editor.connection.ops.quote_name
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, {quote(column)} FROM {quote(table)} "  # noqa: S608
+                f"WHERE {quote(column)} <> ''"
+            )
+            for pk, value in cursor.fetchall():
+                try:
+                    crypto.fernet().decrypt(value.encode())
+                    continue
+                except InvalidToken:
+                    pass
+                cursor.execute(
+                    f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE id = %s",  # noqa: S608
+                    [crypto.encrypt(value), pk],
+                )
+
+    return forwards

@@ -118,3 +118,12 @@ def test_rotation_keeps_two_factor_sign_in_working(client, therapist, settings):
     client.post(reverse("account_login"), {"login": therapist.email, "password": PASSWORD})
     client.post(reverse("mfa_authenticate"), {"code": codes[0]})
     assert client.get(reverse("accounts:patient_list")).status_code == 200
+
+
+def test_an_invitations_first_name_is_stored_encrypted(therapist):
+    from tests.factories import InvitationFactory
+
+    InvitationFactory(therapist=therapist, first_name="Marigold")
+    [stored] = raw("accounts_invitation", "first_name")
+    assert "Marigold" not in stored
+    assert crypto.decrypt(stored) == "Marigold"
