@@ -11,6 +11,10 @@ from django.utils import timezone
 
 from core.fields import EncryptedTextField
 
+# An erased account's address: erased-<id>@invalid. ".invalid" is reserved and
+# never delivered (RFC 2606), and no sign-up form accepts a domain without a dot.
+ERASED_EMAIL_DOMAIN = "invalid"
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -94,7 +98,15 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if self.is_erased:
+            return "Former patient"
         return self.get_full_name() or self.email
+
+    @property
+    def is_erased(self) -> bool:
+        """The patient deleted their account (prep/privacy.py): this nameless,
+        inactive row is all that is left, so past sessions keep their place."""
+        return not self.is_active and self.email.endswith(f"@{ERASED_EMAIL_DOMAIN}")
 
     @property
     def is_patient(self) -> bool:

@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.submissions import one_submission
+
 from . import invitations
 from .access import (
     get_invitation_for_therapist,
@@ -45,6 +47,7 @@ def _invitation_queued(request, invitation: Invitation) -> None:
 
 
 @therapist_required
+@one_submission
 def invite_patient(request):
     form = InvitePatientForm(request.POST or None, therapist=request.user)
     if request.method == "POST":

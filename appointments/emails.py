@@ -7,7 +7,7 @@ the outbox's dispatcher, which asks `still_wanted` just before sending. Emails s
 when and where, never what anyone logged.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +24,10 @@ from .models import Appointment
 Category = EmailPreference.Category
 # A cancellation this close to the start is a late one.
 LATE_CANCELLATION = timedelta(hours=24)
+# The two reminders before a session (their hours are the practice's settings), as
+# recorded on each outbox row, and the preference that turns each off.
+FIRST, SECOND = "first", "second"
+REMINDER_PREFERENCE = {FIRST: "reminder_first", SECOND: "reminder_second"}
 
 
 def _appointment(message: Message) -> Appointment | None:
@@ -72,12 +76,13 @@ def _exists(message: Message) -> bool:
 
 
 def _reminder_wanted(message: Message) -> bool:
+    """Each reminder follows its own preference, read from the row's variant (set
+    when it was planned), never worked out from the clock."""
     appointment = _appointment(message)
     if appointment is None or appointment.outcome or appointment.starts_at <= timezone.now():
         return False
-    first, _second = reminder_times(appointment)
-    which = "reminder_first" if message.due_at <= first else "reminder_second"
-    return getattr(preference_for(message.recipient), which)
+    preference = REMINDER_PREFERENCE.get(message.variant)
+    return preference is None or getattr(preference_for(message.recipient), preference)
 
 
 def _outcome_is(*outcomes):
@@ -144,12 +149,16 @@ ABOUT_A_SESSION = (REMINDER, BOOKED, MOVED, LATE_CANCELLATION_NOTE, NO_SHOW, REB
 # Planning -----------------------------------------------------------------------
 
 
-def reminder_times(appointment: Appointment) -> list[datetime]:
+def reminder_times(appointment: Appointment) -> dict[str, datetime]:
+    """When each reminder is due, by variant: exactly so many hours before the
+    session's instant. Counted in UTC, because subtracting hours from a time that
+    carries its zone counts on the wall clock (23 or 25 hours across a clock change)."""
     practice = PracticeSettings.current()
-    return [
-        appointment.starts_at - timedelta(hours=hours)
-        for hours in (practice.first_reminder_hours, practice.second_reminder_hours)
-    ]
+    starts_at = appointment.starts_at.astimezone(UTC)
+    return {
+        FIRST: starts_at - timedelta(hours=practice.first_reminder_hours),
+        SECOND: starts_at - timedelta(hours=practice.second_reminder_hours),
+    }
 
 
 @transaction.atomic
@@ -166,13 +175,14 @@ def plan_for_booking(appointment: Appointment, *, moved: bool = False) -> None:
         due_at=now,
         tag=f"s{appointment.sequence}",
     )
-    for due_at in reminder_times(appointment):
+    for variant, due_at in reminder_times(appointment).items():
         if due_at > now:
             enqueue(
                 REMINDER,
                 target_id=appointment.pk,
                 recipient=appointment.patient,
                 due_at=due_at,
+                variant=variant,
                 revive=True,  # moved back to a time planned before
             )
 
@@ -209,6 +219,11 @@ def plan_for_outcome(appointment: Appointment) -> None:
             recipient=appointment.patient,
             due_at=appointment.starts_at,
         )
+
+
+def rebook_request(appointment: Appointment) -> Message | None:
+    """The patient's request for a new time after this session, if they made one."""
+    return Message.objects.about([REBOOK_REQUEST], appointment.pk).order_by("pk").first()
 
 
 def plan_rebook_request(appointment: Appointment) -> Message:

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -15,7 +15,11 @@ DURATIONS = [(30, "30 minutes"), (45, "45 minutes"), (50, "50 minutes"), (60, "1
 class AppointmentForm(forms.ModelForm):
     """Book or move a session; the date and time are in the therapist's time zone."""
 
-    day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input shows only an ISO value (YYYY-MM-DD); the locale's 28/11/2026
+    # would leave it blank, and moving only the time would then fail.
+    day = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     start = forms.TimeField(
         label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -54,7 +58,9 @@ class AppointmentForm(forms.ModelForm):
         day, start, duration = cleaned.get("day"), cleaned.get("start"), cleaned.get("duration")
         if day and start and duration:
             try:
-                starts_at = booking.local_start(day, start, self.therapist.zone)
+                # The instant, in UTC: adding the length to a time that carries its
+                # zone would count on the wall clock across a clock change.
+                starts_at = booking.local_start(day, start, self.therapist.zone).astimezone(UTC)
             except booking.BookingError as error:
                 raise forms.ValidationError(str(error)) from None
             if starts_at <= timezone.now():

@@ -14,6 +14,7 @@ from accounts.access import (
     therapist_required,
     therapists_of,
 )
+from core.submissions import one_submission
 from notifications.forms import PracticeSettingsForm
 from notifications.models import Message, PracticeSettings
 
@@ -31,6 +32,7 @@ def _therapists_appointment(request, appointment_id: int) -> Appointment:
 
 
 @therapist_required
+@one_submission
 def appointment_new(request):
     initial = {}
     patient = request.GET.get("patient", "")
@@ -40,6 +42,7 @@ def appointment_new(request):
 
 
 @therapist_required
+@one_submission
 def appointment_edit(request, appointment_id: int):
     appointment = _therapists_appointment(request, appointment_id)
     if appointment.outcome or appointment.has_started:
@@ -133,10 +136,16 @@ def leave_care(request, therapist_id: int):
 
 def _link_problem(request, error: LinkError):
     status = 404 if error.reason == "invalid" else 410
+    appointment = error.appointment
     return render(
         request,
         "appointments/link_unusable.html",
-        {"reason": error.reason, "appointment": error.appointment},
+        {
+            "reason": error.reason,
+            "appointment": appointment,
+            # The link came in the patient's email: times in the patient's zone.
+            "zone": appointment.patient.zone if appointment else None,
+        },
         status=status,
     )
 
@@ -149,6 +158,15 @@ def appointment_action(request, token: str):
     except LinkError as error:
         return _link_problem(request, error)
     context = {"appointment": appointment, "action": action, "zone": appointment.patient.zone}
+    if action == "rebook":
+        # Single use: once asked, the link only says so (and asks nothing again).
+        asked = emails.rebook_request(appointment)
+        if asked is not None:
+            return render(
+                request,
+                "appointments/rebook_requested.html",
+                {**context, "asked_at": asked.created_at, "already": True},
+            )
     if request.method == "GET":
         if action == "confirm" and appointment.confirmed_at:
             return render(request, "appointments/confirmed.html", context)
@@ -163,8 +181,10 @@ def appointment_action(request, token: str):
             return _link_problem(request, LinkError("cancelled", appointment))
         return render(request, "appointments/cancelled.html", context)
     with transaction.atomic():
-        emails.plan_rebook_request(appointment)
-    return render(request, "appointments/rebook_requested.html", context)
+        asked = emails.plan_rebook_request(appointment)
+    return render(
+        request, "appointments/rebook_requested.html", {**context, "asked_at": asked.created_at}
+    )
 
 
 @therapist_required

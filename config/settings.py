@@ -66,8 +66,12 @@ elif not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off.")
 
 SITE_NAME = "Between Sessions"
-# Used to build absolute links in emails (invitations, reminders).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Used to build absolute links in emails (invitations, reminders). In development,
+# unless it is set, it follows the port the server runs on (bin/run passes PORT to the
+# web server and the worker), so `PORT=8102 make run` emails links to port 8102.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+if not SITE_URL:
+    SITE_URL = f"http://127.0.0.1:{env.int('PORT', default=8000) if DEBUG else 8000}"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -204,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    "purge-submission-tokens": {
+        "task": "core.tasks.purge_submission_tokens",
+        "schedule": 3600.0,
+        "options": {"expires": 3300},
+    },
 }
 
 # Email: SMTP (or any backend) from EMAIL_URL. Without it, messages are written to
@@ -260,28 +269,68 @@ MFA_TOTP_ISSUER = SITE_NAME
 # see anything; on by default whenever DEBUG is off.
 REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", default=not DEBUG)
 
-# Shown at once to a patient who reports thoughts of self-harm. Set CRISIS_RESOURCES
-# to a JSON list of {"name", "contact", "detail"} for the deployment's country.
-CRISIS_RESOURCES = env.json(
-    "CRISIS_RESOURCES",
-    default=[
-        {
-            "name": "Emergency services",
-            "contact": "Call your local emergency number: 999 (UK), 112 (EU), 911 (US)",
-            "detail": "If you might act on these thoughts, or are in danger now.",
-        },
-        {
-            "name": "Samaritans (UK and Ireland)",
-            "contact": "Call 116 123, free, any time",
-            "detail": "Someone to talk to, day or night.",
-        },
-        {
-            "name": "988 Suicide & Crisis Lifeline (US)",
-            "contact": "Call or text 988",
-            "detail": "Free and confidential, 24 hours a day.",
-        },
-    ],
-)
+# The support page ("Need help now", on every patient page and on sign-in; shown at
+# once to a patient who reports thoughts of self-harm). Set CRISIS_RESOURCES to a JSON
+# list of {"name", "contact", "detail", "phone", "sms"} for the deployment's country:
+# "contact" is the words shown, "detail" is optional, and the optional "phone" and
+# "sms" (a number or a list of numbers) become tap-to-call and tap-to-text links.
+CRISIS_RESOURCES_DEFAULT = [
+    {
+        "name": "Emergency services",
+        "contact": "Call your local emergency number: 999 (UK), 112 (EU), 911 (US)",
+        "detail": "If you might act on these thoughts, or are in danger now.",
+        "phone": ["999", "112", "911"],
+    },
+    {
+        "name": "Samaritans (UK and Ireland)",
+        "contact": "Call 116 123, free, any time",
+        "detail": "Someone to talk to, day or night.",
+        "phone": "116 123",
+    },
+    {
+        "name": "988 Suicide & Crisis Lifeline (US)",
+        "contact": "Call or text 988",
+        "detail": "Free and confidential, 24 hours a day.",
+        "phone": "988",
+        "sms": "988",
+    },
+]
+_DIALLABLE = set("+0123456789 -().")
+
+
+def crisis_resources(raw) -> list[dict]:
+    """CRISIS_RESOURCES checked at start-up, with "phone" and "sms" always lists: a
+    number that cannot be dialled must never reach the page someone in danger opens."""
+
+    def refuse(problem: str):
+        raise ImproperlyConfigured(f"CRISIS_RESOURCES: {problem}")
+
+    if not isinstance(raw, list) or not raw:
+        refuse("must be a non-empty JSON list of resources.")
+    checked = []
+    for number, resource in enumerate(raw, start=1):
+        if not isinstance(resource, dict):
+            refuse(f"resource {number} must be an object.")
+        for field in ("name", "contact"):
+            if not isinstance(resource.get(field), str) or not resource[field].strip():
+                refuse(f'resource {number} needs a "{field}".')
+        if not isinstance(resource.get("detail", ""), str):
+            refuse(f'resource {number}: "detail" must be text.')
+        resource = {**resource}
+        for field in ("phone", "sms"):
+            numbers = resource.get(field) or []
+            numbers = [numbers] if isinstance(numbers, str) else numbers
+            if not isinstance(numbers, list) or not all(
+                isinstance(n, str) and any(c.isdigit() for c in n) and set(n) <= _DIALLABLE
+                for n in numbers
+            ):
+                refuse(f'resource {number}: "{field}" must be a number or a list of numbers.')
+            resource[field] = numbers
+        checked.append(resource)
+    return checked
+
+
+CRISIS_RESOURCES = crisis_resources(env.json("CRISIS_RESOURCES", default=CRISIS_RESOURCES_DEFAULT))
 
 # The outbox every email leaves through (notifications/dispatch.py). A row claimed
 # but not marked sent for this many seconds is taken to belong to a dead worker and
@@ -290,6 +339,10 @@ REMINDER_CLAIM_TIMEOUT = env.int("REMINDER_CLAIM_TIMEOUT", default=300)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
 REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=50)
+# A daily email (the log nudge) not sent within this many minutes of its time is
+# dropped as expired instead of arriving late; it never goes out outside 07:00–21:30
+# in the person's own time zone either (notifications/daily.py).
+DAILY_EMAIL_WINDOW_MINUTES = env.int("DAILY_EMAIL_WINDOW_MINUTES", default=120)
 
 # Relationship feedback (feedback/alerts.py): an alert when any rating is at or below
 # ITEM_MAX, the mean is under MEAN_BELOW, or the mean drops by DROP or more from the

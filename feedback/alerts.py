@@ -1,16 +1,18 @@
 """When relationship feedback asks for the therapist's attention.
 
-An alert is raised when any rating is at or below ALLIANCE_ALERT_ITEM_MAX (6), the
-mean of the four is under ALLIANCE_ALERT_MEAN_BELOW (9), or the mean falls by
-ALLIANCE_ALERT_DROP (2) or more from the patient's own running mean of their
-previous three. Only feedback whose scores the patient shares can raise one: a
-private answer never reaches the therapist, not even as a flag. The therapist is
-emailed that there is feedback to read, never what it says.
+Only what the patient answered counts; a question left unanswered is no score at
+all. An alert is raised when any answered rating is at or below
+ALLIANCE_ALERT_ITEM_MAX (6), the mean of the answered ratings is under
+ALLIANCE_ALERT_MEAN_BELOW (9), or that mean falls by ALLIANCE_ALERT_DROP (2) or more
+from the patient's own running mean: the mean of their previous three feedbacks'
+answered means. Each reason says how many answers it rests on. Only feedback whose
+scores the patient shares can raise one: a private answer never reaches the
+therapist, not even as a flag. The therapist is emailed that there is feedback to
+read, never what it says.
 """
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.access import cared_for_by
@@ -19,23 +21,38 @@ from . import emails
 from .models import RATINGS, AllianceAlert, SessionFeedback
 from .questions import SHORT_LABELS
 
+# How many earlier feedbacks make "the usual".
+RUNNING_OVER = 3
+
 
 def reasons_for(feedback: SessionFeedback) -> list[str]:
+    answers = feedback.answers
+    if not answers:
+        return []
     reasons = [
-        f"{SHORT_LABELS[name]} rated {getattr(feedback, name)}"
-        for name in RATINGS
-        if getattr(feedback, name) <= settings.ALLIANCE_ALERT_ITEM_MAX
+        f"{SHORT_LABELS[name]} rated {value}"
+        for name, value in answers.items()
+        if value <= settings.ALLIANCE_ALERT_ITEM_MAX
     ]
-    if feedback.mean < settings.ALLIANCE_ALERT_MEAN_BELOW:
-        reasons.append(f"Average {feedback.mean:.1f} out of 10")
-    running = running_mean(feedback)
-    if running is not None and running - feedback.mean >= settings.ALLIANCE_ALERT_DROP:
-        reasons.append(f"Down {running - feedback.mean:.1f} from the usual {running:.1f}")
+    mean, answered = feedback.mean, feedback.answered_text
+    if mean < settings.ALLIANCE_ALERT_MEAN_BELOW:
+        reasons.append(f"Average {mean:.1f} out of 10 ({answered})")
+    previous = previous_means(feedback)
+    if previous:
+        running = sum(previous) / len(previous)
+        if running - mean >= settings.ALLIANCE_ALERT_DROP:
+            usual = (
+                f"{running:.1f} last time"
+                if len(previous) == 1
+                else f"{running:.1f}, the average of the last {len(previous)} sessions"
+            )
+            reasons.append(f"Down {running - mean:.1f} from {usual} ({answered})")
     return reasons
 
 
-def running_mean(feedback: SessionFeedback) -> float | None:
-    """The mean of the patient's previous three feedbacks to this therapist."""
+def previous_means(feedback: SessionFeedback) -> list[float]:
+    """The answered means of the patient's previous three feedbacks to this
+    therapist (whose scores they share), latest first."""
     previous = (
         SessionFeedback.objects.filter(
             patient_id=feedback.patient_id,
@@ -46,11 +63,16 @@ def running_mean(feedback: SessionFeedback) -> float | None:
         # A private answer never shapes what the therapist is told.
         .exclude(visibility=SessionFeedback.Visibility.PRIVATE)
         .order_by("-session_at")
-        .annotate(item_mean=(F("bond") + F("goals") + F("approach") + F("overall")) / 4.0)
-        .values_list("item_mean", flat=True)[:3]
+        .only(*RATINGS)[:RUNNING_OVER]
     )
-    values = list(previous)
-    return sum(values) / len(values) if values else None
+    # Every stored feedback has at least one answer (a database check), so each has a mean.
+    return [item.mean for item in previous if item.mean is not None]
+
+
+def running_mean(feedback: SessionFeedback) -> float | None:
+    """The mean of the previous three feedbacks' answered means; None without any."""
+    means = previous_means(feedback)
+    return sum(means) / len(means) if means else None
 
 
 @transaction.atomic

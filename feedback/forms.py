@@ -7,17 +7,26 @@ from .questions import QUESTIONS
 
 
 def rating(name: str) -> forms.IntegerField:
+    # Optional and unset: a question left alone is stored as not answered.
     return forms.IntegerField(
         label=QUESTIONS[name],
+        required=False,
         min_value=0,
         max_value=10,
-        initial=8,
         widget=ScaleWidget("Not at all", "Completely"),
-        error_messages={"required": "Choose a value from 0 to 10."},
     )
 
 
+def tick() -> forms.CheckboxInput:
+    return forms.CheckboxInput(attrs={"class": "form-check-input"})
+
+
 class FeedbackForm(forms.ModelForm):
+    """The four ratings start unset and any may be skipped, but not all of them: the
+    model's "feedback_something_answered" check refuses an untouched form with its
+    message (a form error, then a database constraint). Who sees it has no preset
+    choice; the patient picks one."""
+
     bond = rating("bond")
     goals = rating("goals")
     approach = rating("approach")
@@ -29,18 +38,19 @@ class FeedbackForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     discuss_next_time = forms.BooleanField(
-        label="I’d like to talk about our relationship next time", required=False
+        label="I’d like to talk about our relationship next time", required=False, widget=tick()
     )
     visibility = forms.ChoiceField(
         label="Who sees this",
         choices=SessionFeedback.Visibility.choices,
-        initial=SessionFeedback.Visibility.SHARED,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": "Choose who sees this feedback."},
     )
     escalate = forms.BooleanField(
         label="Also send this to the practice manager",
         required=False,
         help_text="For when the relationship feels beyond repair. The manager will contact you.",
+        widget=tick(),
     )
     escalation_message = forms.CharField(
         label="Anything the manager should know (optional)",
@@ -49,7 +59,7 @@ class FeedbackForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     therapist_may_know = forms.BooleanField(
-        label="My therapist may know I contacted the manager", required=False
+        label="My therapist may know I contacted the manager", required=False, widget=tick()
     )
 
     class Meta:

@@ -10,7 +10,19 @@ from core.fields import EncryptedTextField
 
 from .questions import RATINGS
 
+# An answered rating is 0 to 10; a null one (not answered) passes, as SQL checks do.
 RATING_CHECK = Q(bond__lte=10) & Q(goals__lte=10) & Q(approach__lte=10) & Q(overall__lte=10)
+# Feedback with nothing answered says nothing, so it is never stored.
+SOMETHING_ANSWERED = (
+    Q(bond__isnull=False)
+    | Q(goals__isnull=False)
+    | Q(approach__isnull=False)
+    | Q(overall__isnull=False)
+)
+NOTHING_ANSWERED = (
+    "Answer at least one of the four questions before sending. "
+    "You can leave any of them unanswered."
+)
 
 
 class SessionFeedback(models.Model):
@@ -30,15 +42,15 @@ class SessionFeedback(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_received"
     )
     session_at = models.DateTimeField()
-    bond = models.PositiveSmallIntegerField()
-    goals = models.PositiveSmallIntegerField()
-    approach = models.PositiveSmallIntegerField()
-    overall = models.PositiveSmallIntegerField()
+    # Each rating is null until the patient answers it; a skipped question stays skipped.
+    bond = models.PositiveSmallIntegerField(null=True, blank=True)
+    goals = models.PositiveSmallIntegerField(null=True, blank=True)
+    approach = models.PositiveSmallIntegerField(null=True, blank=True)
+    overall = models.PositiveSmallIntegerField(null=True, blank=True)
     comment = EncryptedTextField(blank=True)
     discuss_next_time = models.BooleanField(default=False)
-    visibility = models.CharField(
-        max_length=8, choices=Visibility.choices, default=Visibility.SHARED
-    )
+    # No default: the patient chooses who sees it, every time.
+    visibility = models.CharField(max_length=8, choices=Visibility.choices)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -50,6 +62,16 @@ class SessionFeedback(models.Model):
                 fields=["patient", "appointment"], name="feedback_one_per_session"
             ),
             models.CheckConstraint(condition=RATING_CHECK, name="feedback_ratings_0_to_10"),
+            models.CheckConstraint(
+                condition=SOMETHING_ANSWERED,
+                name="feedback_something_answered",
+                violation_error_message=NOTHING_ANSWERED,
+            ),
+            models.CheckConstraint(
+                # The Visibility values ("" is what a forgotten choice would be).
+                condition=Q(visibility__in=["shared", "scores", "private"]),
+                name="feedback_visibility_chosen",
+            ),
         ]
         indexes = [models.Index(fields=["therapist", "session_at"], name="feedback_therapist_idx")]
 
@@ -57,8 +79,24 @@ class SessionFeedback(models.Model):
         return f"Feedback on session {self.appointment_id}"
 
     @property
-    def mean(self) -> float:
-        return sum(getattr(self, name) for name in RATINGS) / len(RATINGS)
+    def answers(self) -> dict[str, int]:
+        """The ratings the patient gave, by name; unanswered ones are left out."""
+        return {name: getattr(self, name) for name in RATINGS if getattr(self, name) is not None}
+
+    @property
+    def answered_count(self) -> int:
+        return len(self.answers)
+
+    @property
+    def mean(self) -> float | None:
+        """The mean of the answered ratings; None when nothing is answered."""
+        values = list(self.answers.values())
+        return sum(values) / len(values) if values else None
+
+    @property
+    def answered_text(self) -> str:
+        """How many of the four the patient answered, e.g. "2 of 4 answered"."""
+        return f"{self.answered_count} of {len(RATINGS)} answered"
 
     @property
     def editable_until(self):

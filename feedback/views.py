@@ -15,6 +15,7 @@ from accounts.access import (
 )
 from appointments.models import Appointment
 from core import charts
+from core.submissions import one_submission
 
 from . import alerts, practice, records
 from .forms import FeedbackForm, ReplyForm
@@ -24,7 +25,8 @@ from .questions import QUESTIONS, RATINGS, SHORT_LABELS
 
 def ratings_chart(chart_id: str, feedback: list[SessionFeedback], zone) -> dict:
     """The chart of the four ratings by session, with its legend; nothing for fewer
-    than two sessions."""
+    than two sessions. A question left unanswered is a gap in its line, never a
+    value; `unanswered` counts those gaps."""
     if len(feedback) < 2:
         return {}
     days = [f.session_at.astimezone(zone).date() for f in feedback]
@@ -41,10 +43,12 @@ def ratings_chart(chart_id: str, feedback: list[SessionFeedback], zone) -> dict:
             chart_id, "Relationship ratings by session (0 to 10)", lines, days[0], days[-1], 10
         ),
         "legend": charts.series_legend(lines),
+        "unanswered": sum(value is None for line in lines for _, value in line.points),
     }
 
 
 @patient_required
+@one_submission
 def give_feedback(request, appointment_id: int):
     appointment = get_object_or_404(
         Appointment.objects.select_related("therapist"),

@@ -23,6 +23,15 @@ THOUGHTS = {
     51: "Slept badly again. Tired and short with everyone.",
 }
 DISCUSS = {9, 28}
+# Real logs have gaps inside a day too. Days (ago) logged with a one-tap mood only;
+# today is one of them, so nothing is told about a day that is not over yet.
+MOOD_ONLY = {0, 5, 17, 38}
+# Scales left unanswered on a few fuller days, so averages say "n of m days".
+UNANSWERED = {
+    "anxiety": {12, 33, 47},
+    "energy": {12, 20, 44},
+    "sleep_hours": {2, 20, 33, 55},
+}
 
 
 def seed_history(patient, seed: int) -> bool:
@@ -33,6 +42,7 @@ def seed_history(patient, seed: int) -> bool:
     entries.ensure_starter_symptoms(patient)
     symptoms = list(Symptom.objects.active().filter(patient=patient))
     today = patient.today()
+    now = timezone.now()
 
     for days_ago in range(DAYS, -1, -1):
         if days_ago and rng.random() < 0.12:
@@ -40,30 +50,48 @@ def seed_history(patient, seed: int) -> bool:
         hard = days_ago in HARD_WEEK
         base_mood = 3 if hard else 6 + (DAYS - days_ago) / DAYS
         mood = _clamp(round(base_mood + rng.uniform(-1.5, 1.5)))
+        answers = {
+            "anxiety": _clamp(round((7.5 if hard else 4) + rng.uniform(-1.5, 1.5))),
+            "energy": _clamp(round((2.5 if hard else 5.5) + rng.uniform(-1.5, 2))),
+            "sleep_hours": Decimal(str(round((5 if hard else 7) + rng.uniform(-1, 1.2), 1))),
+        }
+        homework_done = rng.random() < 0.6 if days_ago % 3 else None
+        severities = [
+            min(3, max(0, round((2.2 if hard else 0.7) + rng.uniform(-1, 1)))) for _ in symptoms
+        ]
+        day = today - timedelta(days=days_ago)
+        if days_ago in MOOD_ONLY:
+            DailyEntry.objects.create(patient=patient, day=day, mood=mood)
+            continue
         entry = DailyEntry.objects.create(
             patient=patient,
-            day=today - timedelta(days=days_ago),
+            day=day,
             mood=mood,
-            anxiety=_clamp(round((7.5 if hard else 4) + rng.uniform(-1.5, 1.5))),
-            energy=_clamp(round((2.5 if hard else 5.5) + rng.uniform(-1.5, 2))),
-            sleep_hours=Decimal(str(round((5 if hard else 7) + rng.uniform(-1, 1.2), 1))),
+            **{
+                name: None if days_ago in UNANSWERED[name] else value
+                for name, value in answers.items()
+            },
             thoughts=THOUGHTS.get(days_ago, ""),
             discuss_next_session=days_ago in DISCUSS,
-            homework_done=rng.random() < 0.6 if days_ago % 3 else None,
+            homework_done=homework_done,
         )
+        # Now and then one symptom goes unrated: it gets no rating, not "None".
+        skipped = days_ago % len(symptoms) if days_ago % 5 == 2 else None
         SymptomRating.objects.bulk_create(
-            SymptomRating(
-                entry=entry,
-                symptom=symptom,
-                severity=min(3, max(0, round((2.2 if hard else 0.7) + rng.uniform(-1, 1)))),
-            )
-            for symptom in symptoms
+            SymptomRating(entry=entry, symptom=symptom, severity=severity)
+            for index, (symptom, severity) in enumerate(zip(symptoms, severities, strict=True))
+            if index != skipped
         )
 
     for days_ago in range(56, -1, -14):
         hard = days_ago in range(21, 35)
-        taken_at = timezone.make_aware(
-            datetime.combine(today - timedelta(days=days_ago), time(19, 30)), patient.zone
+        # Questionnaires are taken in the evening, but never later than now: on the
+        # day of seeding, this evening has not happened yet.
+        taken_at = min(
+            timezone.make_aware(
+                datetime.combine(today - timedelta(days=days_ago), time(19, 30)), patient.zone
+            ),
+            now,
         )
         for questionnaire in measures.QUESTIONNAIRES.values():
             level = 2 if hard else (1 if days_ago > 30 else 0)
@@ -88,7 +116,7 @@ def seed_history(patient, seed: int) -> bool:
                     source=SafetyAlert.Source.PHQ9,
                     measure=response,
                     created_at=taken_at,
-                    acknowledged_at=taken_at + timedelta(hours=14),
+                    acknowledged_at=min(taken_at + timedelta(hours=14), now),
                 )
 
     ParkedTopic.objects.create(

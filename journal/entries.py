@@ -61,29 +61,41 @@ def symptoms_for_log(patient):
 
 
 @transaction.atomic
-def save_entry(entry: DailyEntry, severities: dict[int, int]) -> DailyEntry:
-    """Save the entry and one rating per listed symptom; raise a safety alert when
-    the patient reports thoughts of self-harm."""
+def save_entry(entry: DailyEntry, severities: dict[int, int | None]) -> DailyEntry:
+    """Save the entry and a rating for each symptom the patient rated; a symptom left
+    unrated has no rating (a saved one is removed). Raise a safety alert when the
+    patient reports thoughts of self-harm."""
     entry.save()
     existing = {r.symptom_id: r for r in SymptomRating.objects.filter(entry=entry)}
-    changed, new = [], []
+    changed, new, cleared = [], [], []
     for symptom_id, severity in severities.items():
         rating = existing.get(symptom_id)
-        if rating is None:
+        if severity is None:
+            if rating is not None:
+                cleared.append(rating.pk)
+        elif rating is None:
             new.append(SymptomRating(entry=entry, symptom_id=symptom_id, severity=severity))
         elif rating.severity != severity:
             rating.severity = severity
             changed.append(rating)
+    if cleared:
+        SymptomRating.objects.filter(pk__in=cleared).delete()
     SymptomRating.objects.bulk_create(new)
     SymptomRating.objects.bulk_update(changed, ["severity"])
     safety.raise_for_entry(entry)
     return entry
 
 
-def previous_entry(patient, before: date) -> DailyEntry | None:
-    return (
-        DailyEntry.objects.filter(patient=patient, day__lt=before)
-        .only("sleep_hours", "day")
-        .order_by("-day")
-        .first()
+def save_mood(patient, day: date, mood: int) -> DailyEntry:
+    """Set one day's mood and nothing else: a new entry has every other answer left
+    unanswered; an existing one keeps them. The one-entry-per-day constraint makes
+    a repeated tap update the same entry."""
+    entry, _ = DailyEntry.objects.update_or_create(
+        patient=patient, day=day, defaults={"mood": mood}
     )
+    return entry
+
+
+def is_read_only(patient, day: date) -> bool:
+    """A day before the editing window: it can be read, not changed."""
+    return day < loggable_days(patient)[0]

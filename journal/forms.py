@@ -9,12 +9,13 @@ from .models import SEVERITY_CHOICES, DailyEntry, MeasurePlan, ParkedTopic, Symp
 
 
 def scale(label: str, low: str, high: str) -> forms.IntegerField:
+    # Optional: a scale left alone is stored as not answered, never as a middle value.
     return forms.IntegerField(
         label=label,
+        required=False,
         min_value=0,
         max_value=10,
         widget=ScaleWidget(low, high),
-        error_messages={"required": "Choose a value from 0 to 10."},
     )
 
 
@@ -72,10 +73,10 @@ class DailyEntryForm(forms.ModelForm):
                 label=symptom.name,
                 choices=SEVERITY_CHOICES,
                 coerce=int,
-                # Not rated means not felt.
+                # Not rated is not the same as "None": it stores no rating at all.
                 required=False,
-                empty_value=0,
-                initial=ratings.get(symptom.pk, 0),
+                empty_value=None,
+                initial=ratings.get(symptom.pk),
                 widget=forms.RadioSelect,
             )
 
@@ -86,8 +87,16 @@ class DailyEntryForm(forms.ModelForm):
     def symptom_fields(self):
         return [self[self.symptom_field(symptom)] for symptom in self.symptoms]
 
-    def severities(self) -> dict[int, int]:
+    def severities(self) -> dict[int, int | None]:
+        """Each listed symptom's rating; None where the patient left it unrated."""
         return {s.pk: self.cleaned_data[self.symptom_field(s)] for s in self.symptoms}
+
+
+class QuickMoodForm(forms.Form):
+    """Today's mood in one tap from the patient's home page."""
+
+    day = forms.DateField(input_formats=["%Y-%m-%d"])
+    mood = forms.IntegerField(min_value=0, max_value=10)
 
 
 class SymptomForm(forms.ModelForm):

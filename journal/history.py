@@ -5,7 +5,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Avg
+from django.db.models import Avg, Count
 
 from core import charts
 
@@ -25,12 +25,19 @@ def mood_level(mood: int) -> int:
 class CalendarDay:
     day: date
     in_month: bool
-    mood: int | None
+    logged: bool
+    mood: int | None  # None when not logged, or logged without a mood
     loggable: bool
 
     @property
     def level(self) -> int | None:
+        """A colour only where the patient answered the mood question."""
         return None if self.mood is None else mood_level(self.mood)
+
+    @property
+    def linked(self) -> bool:
+        """Days that can be filled in, and every logged day (read-only once old)."""
+        return self.loggable or self.logged
 
 
 def month_calendar(patient, year: int, month: int, loggable: tuple[date, date]):
@@ -42,7 +49,10 @@ def month_calendar(patient, year: int, month: int, loggable: tuple[date, date]):
     )
     first, last = loggable
     return [
-        [CalendarDay(day, day.month == month, moods.get(day), first <= day <= last) for day in week]
+        [
+            CalendarDay(day, day.month == month, day in moods, moods.get(day), first <= day <= last)
+            for day in week
+        ]
         for week in weeks
     ]
 
@@ -60,6 +70,8 @@ class Trends:
     heat_map_legend: str
     symptom_rows: list[tuple[str, dict[date, int]]]
     averages: dict
+    # How many days each scale was answered on; averages rest on these alone.
+    answered: dict
 
 
 def trends(patient, weeks: int) -> Trends:
@@ -70,9 +82,14 @@ def trends(patient, weeks: int) -> Trends:
     by_day = {
         row["day"]: row for row in entries.values("day", "mood", "anxiety", "energy", "sleep_hours")
     }
-    averages = entries.aggregate(
-        mood=Avg("mood"), anxiety=Avg("anxiety"), energy=Avg("energy"), sleep=Avg("sleep_hours")
+    # Avg and Count of a column skip nulls: unanswered days count for nothing.
+    fields = {"mood": "mood", "anxiety": "anxiety", "energy": "energy", "sleep": "sleep_hours"}
+    totals = entries.aggregate(
+        **{f"average_{name}": Avg(field) for name, field in fields.items()},
+        **{f"answered_{name}": Count(field) for name, field in fields.items()},
     )
+    averages = {name: totals[f"average_{name}"] for name in fields}
+    answered = {name: totals[f"answered_{name}"] for name in fields}
 
     def series(name, field, colour):
         return charts.Series(
@@ -122,4 +139,5 @@ def trends(patient, weeks: int) -> Trends:
         charts.severity_legend(),
         symptom_rows,
         averages,
+        answered,
     )

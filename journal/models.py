@@ -55,9 +55,10 @@ class DailyEntry(models.Model):
     )
     # The patient's local date, not UTC: "today" is where they are.
     day = models.DateField()
-    mood = models.PositiveSmallIntegerField(validators=zero_to_ten())
-    anxiety = models.PositiveSmallIntegerField(validators=zero_to_ten())
-    energy = models.PositiveSmallIntegerField(validators=zero_to_ten())
+    # Null means the patient left the scale unanswered; nothing is filled in for them.
+    mood = models.PositiveSmallIntegerField(null=True, blank=True, validators=zero_to_ten())
+    anxiety = models.PositiveSmallIntegerField(null=True, blank=True, validators=zero_to_ten())
+    energy = models.PositiveSmallIntegerField(null=True, blank=True, validators=zero_to_ten())
     sleep_hours = models.DecimalField(
         max_digits=3,
         decimal_places=1,

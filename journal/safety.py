@@ -6,13 +6,24 @@ One alert per event: per daily entry (however often it is saved) and per PHQ-9
 response; the one-to-one columns on SafetyAlert enforce it in the database. The
 emails are outbox rows written with the alert, one per therapist, so a dead worker
 or a broker outage delays them but never loses them (notifications/dispatch.py).
+
+The patient then lands on the support page, whose link names the alert; the page
+reads the outbox to say who was told, by name, or that nobody was because no
+therapist is linked. The same page, without an alert, is "Need help now": open to
+anyone, signed in or not, and opening it tells nobody.
 """
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import cared_for_by, therapists_of
+from notifications.models import Message
 from notifications.outbox import enqueue
 from notifications.tasks import dispatch_soon
 
@@ -40,11 +51,73 @@ def raise_for_measure(response: MeasureResponse) -> SafetyAlert:
     return alert
 
 
-def _notify(alert: SafetyAlert) -> None:
-    """One email per therapist caring for the patient now, in the alert's transaction."""
-    for therapist in therapists_of(alert.patient):
+def _notify(alert: SafetyAlert) -> list:
+    """One email per therapist caring for the patient now, in the alert's transaction.
+    Returns those therapists: none when no therapist is linked, and then nobody is told."""
+    therapists = list(therapists_of(alert.patient).order_by("pk"))
+    for therapist in therapists:
         enqueue(SAFETY_ALERT, target_id=alert.pk, recipient=therapist, due_at=alert.created_at)
-    dispatch_soon()
+    if therapists:
+        dispatch_soon()
+    return therapists
+
+
+# An email in one of these states never reached its therapist and never will.
+NOT_TOLD = (Message.Status.SKIPPED, Message.Status.CANCELLED, Message.Status.EXPIRED)
+
+
+def therapists_told(alert: SafetyAlert) -> list:
+    """Who was told about this alert: the therapists an email to was queued in the
+    outbox (and not dropped since), read from the outbox itself."""
+    rows = (
+        Message.objects.about([SAFETY_ALERT], alert.pk)
+        .exclude(status__in=NOT_TOLD)
+        .exclude(recipient=None)
+        .select_related("recipient")
+        .order_by("pk")
+    )
+    return [row.recipient for row in rows]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the patient is told after a safety answer: only what happened."""
+
+    alert: SafetyAlert
+    told: list = field(default_factory=list)
+
+    @property
+    def told_names(self) -> str:
+        names = [therapist.display_name for therapist in self.told]
+        if len(names) < 2:
+            return "".join(names)
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def support_url(alert: SafetyAlert | None) -> str:
+    """The support page, naming the alert so the page can say who was told. The page
+    reads; nothing is written when it opens."""
+    url = reverse("journal:support")
+    return f"{url}?{urlencode({'alert': alert.pk})}" if alert else url
+
+
+def after_entry(entry: DailyEntry) -> str:
+    return support_url(SafetyAlert.objects.filter(entry=entry).first())
+
+
+def after_measure(response: MeasureResponse) -> str:
+    return support_url(SafetyAlert.objects.filter(measure=response).first())
+
+
+def report_for(patient, alert_id: str | None) -> Report | None:
+    """The patient's own alert named in the support page's link, with who was told;
+    None for anything else (no id, a malformed one, another person's alert)."""
+    if not alert_id or not alert_id.isdigit() or not getattr(patient, "is_patient", False):
+        return None
+    alert = SafetyAlert.objects.filter(pk=int(alert_id), patient=patient).first()
+    if alert is None:
+        return None
+    return Report(alert=alert, told=therapists_told(alert))
 
 
 @transaction.atomic
@@ -58,7 +131,22 @@ def acknowledge(alert: SafetyAlert, by) -> bool:
 
 
 def crisis_resources() -> list[dict]:
-    return settings.CRISIS_RESOURCES
+    """CRISIS_RESOURCES (checked at start-up, config/settings.py) with a tap-to-call
+    link for each phone number and a tap-to-text link for each text number."""
+    return [
+        {
+            **resource,
+            "calls": [_link("tel", number) for number in resource.get("phone", [])],
+            "texts": [_link("sms", number) for number in resource.get("sms", [])],
+        }
+        for resource in settings.CRISIS_RESOURCES
+    ]
+
+
+def _link(scheme: str, number: str) -> dict:
+    # Only digits and a leading "+" in the link; the number as written in its text.
+    dialled = re.sub(r"[^\d+]", "", number)
+    return {"number": number.strip(), "href": f"{scheme}:{dialled}"}
 
 
 def open_alerts_for(therapist):

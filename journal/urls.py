@@ -25,6 +25,7 @@ app_name = "journal"
 urlpatterns = [
     path("journal/", views.today, name="today"),
     path("journal/<isodate:day>/", views.entry, name="entry"),
+    path("journal/mood/", views.quick_mood, name="quick_mood"),
     path("journal/support/", views.support, name="support"),
     path("journal/symptoms/", views.symptoms, name="symptoms"),
     path("journal/symptoms/<int:symptom_id>/rename/", views.rename_symptom, name="rename_symptom"),

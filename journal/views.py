@@ -5,7 +5,7 @@ from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import (
     cared_for_by,
@@ -13,9 +13,17 @@ from accounts.access import (
     patient_required,
     therapist_required,
 )
+from core.submissions import one_submission
 
 from . import entries, history, measures, safety
-from .forms import DailyEntryForm, MeasureForm, MeasurePlanForm, ParkedTopicForm, SymptomForm
+from .forms import (
+    DailyEntryForm,
+    MeasureForm,
+    MeasurePlanForm,
+    ParkedTopicForm,
+    QuickMoodForm,
+    SymptomForm,
+)
 from .models import DailyEntry, MeasurePlan, MeasureResponse, ParkedTopic, SafetyAlert, Symptom
 
 
@@ -25,25 +33,22 @@ def today(request):
 
 
 @patient_required
+@one_submission
 def entry(request, day: date):
     patient = request.user
-    if not entries.can_log(patient, day):
-        raise Http404("Only the last week can be logged.")
+    if day > patient.today():
+        raise Http404("A day still to come cannot be logged.")
+    if entries.is_read_only(patient, day):
+        return _read_only_day(request, day)
     instance = DailyEntry.objects.filter(patient=patient, day=day).first()
     is_new = instance is None
     if is_new:
-        previous = entries.previous_entry(patient, day)
-        instance = DailyEntry(
-            patient=patient,
-            day=day,
-            mood=5,
-            anxiety=5,
-            energy=5,
-            sleep_hours=previous.sleep_hours if previous and previous.sleep_hours else 7,
-        )
+        # Every answer starts unanswered: nothing is carried over or assumed.
+        instance = DailyEntry(patient=patient, day=day)
     ratings = {} if is_new else dict(instance.ratings.values_list("symptom_id", "severity"))
     form = DailyEntryForm(
-        request.POST or None,
+        # An untouched form still posts (and records the day as logged).
+        request.POST if request.method == "POST" else None,
         instance=instance,
         symptoms=entries.symptoms_for_log(patient),
         ratings=ratings,
@@ -57,7 +62,8 @@ def entry(request, day: date):
                 messages.info(request, "This day was just saved elsewhere; here it is.")
                 return redirect("journal:entry", day=day)
             if saved.self_harm_thoughts:
-                return redirect("journal:support")
+                # The support page says who was told about this alert.
+                return redirect(safety.after_entry(saved))
             messages.success(request, f"Saved your log for {_day_name(patient, day)}.")
             return redirect("prep:patient_home")
         status = 400
@@ -91,9 +97,55 @@ def _earlier_days(first: date, last: date) -> list[date]:
     return [date.fromordinal(n) for n in range(last.toordinal(), first.toordinal() - 1, -1)]
 
 
+def _read_only_day(request, day: date):
+    """A day before the editing window: shown as it was saved, with no form. A POST
+    (a form left open past the window) changes nothing."""
+    patient = request.user
+    saved = DailyEntry.objects.filter(patient=patient, day=day).first()
+    ratings = (
+        list(saved.ratings.select_related("symptom").order_by("symptom__name")) if saved else []
+    )
+    refused = request.method == "POST"
+    if refused:
+        messages.error(request, "Days more than a week ago can be read but no longer changed.")
+    return render(
+        request,
+        "journal/day.html",
+        {"entry": saved, "ratings": ratings, "day": day, "day_name": _day_name(patient, day)},
+        status=400 if refused else 200,
+    )
+
+
+@require_POST
 @patient_required
+@one_submission
+def quick_mood(request):
+    """Today's mood in one tap from the home page; the rest can be added later. The
+    form names the day it showed, so a tap just after midnight still lands on it."""
+    patient = request.user
+    form = QuickMoodForm(request.POST)
+    if not form.is_valid() or not entries.can_log(patient, form.cleaned_data["day"]):
+        messages.error(request, "That mood couldn’t be saved. Please choose it again.")
+        return redirect("prep:patient_home")
+    day, mood = form.cleaned_data["day"], form.cleaned_data["mood"]
+    entries.save_mood(patient, day, mood)
+    messages.success(request, f"Saved: mood {mood} for {_day_name(patient, day)}.")
+    return redirect("prep:patient_home")
+
+
+@require_safe
 def support(request):
-    return render(request, "journal/support.html", {"resources": safety.crisis_resources()})
+    """The "Need help now" page: crisis resources for anyone, signed in or not (the
+    sign-in page links here). Opening it writes nothing and tells nobody. After a safety
+    answer the link names the patient's alert, and the page says who was told."""
+    return render(
+        request,
+        "journal/support.html",
+        {
+            "resources": safety.crisis_resources(),
+            "report": safety.report_for(request.user, request.GET.get("alert")),
+        },
+    )
 
 
 @patient_required
@@ -262,6 +314,7 @@ def measure_list(request):
 
 
 @patient_required
+@one_submission
 def measure_new(request, kind: str):
     questionnaire = measures.QUESTIONNAIRES.get(kind)
     if questionnaire is None:
@@ -272,7 +325,7 @@ def measure_new(request, kind: str):
             request.user, questionnaire, form.answers(), form.cleaned_data["difficulty"]
         )
         if measures.reports_self_harm(response):
-            return redirect("journal:support")
+            return redirect(safety.after_measure(response))
         return redirect("journal:measure_detail", response_id=response.pk)
     return render(
         request,

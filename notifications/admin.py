@@ -9,6 +9,7 @@ class MessageAdmin(admin.ModelAdmin):
 
     list_display = [
         "kind",
+        "variant",
         "target_id",
         "recipient",
         "due_at",
@@ -21,12 +22,14 @@ class MessageAdmin(admin.ModelAdmin):
     date_hierarchy = "due_at"
     search_fields = ["recipient__email", "key"]
     raw_id_fields = ["recipient"]
-    readonly_fields = ["key", "claimed_at", "sent_at", "created_at"]
+    readonly_fields = ["key", "variant", "claimed_at", "sent_at", "created_at"]
     actions = ["retry_now"]
 
     @admin.action(description="Send again at the next dispatch")
     def retry_now(self, request, queryset):
-        queryset.exclude(status=Message.Status.SENT).update(
+        # An expired one stays expired: its moment has passed, and the dispatcher
+        # would only drop it again.
+        queryset.exclude(status__in=[Message.Status.SENT, Message.Status.EXPIRED]).update(
             status=Message.Status.PENDING, next_attempt_at=None, claimed_at=None
         )
 

@@ -28,7 +28,9 @@ def compose(message, template: str, context: dict, *, to: list[str] | None = Non
         unsubscribe = unsubscribe_link(recipient, kind.category)
         context.update(
             unsubscribe_url=unsubscribe,
-            category=EmailPreference.Category(kind.category).label.lower(),
+            # The setting's own name, quoted in the footer as it reads on the page:
+            # "because “Summary ready to review” emails are on".
+            category=EmailPreference.Category(kind.category).label,
             settings_url=site_url(reverse("notifications:email_preferences")),
         )
         headers.update(

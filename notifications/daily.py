@@ -1,6 +1,8 @@
 """Emails sent once a day at each person's own local reminder time (the daily log
 nudge), never at night. Which kinds are daily is registered by the app that owns
-them; whether one is still wanted (not on a day already logged) is theirs to say."""
+them; whether one is still wanted (not on a day already logged) is theirs to say.
+One that could not go out within DAILY_EMAIL_WINDOW_MINUTES of its time, or only
+outside the person's daytime, is dropped as expired (notifications/dispatch.py)."""
 
 from datetime import datetime, time, timedelta
 
@@ -21,6 +23,13 @@ EARLIEST, LATEST = time(7, 0), time(21, 30)
 def send_time(person, day) -> datetime:
     local = min(max(person.reminder_time, EARLIEST), LATEST)
     return datetime.combine(day, local, tzinfo=person.zone)
+
+
+def in_daytime(person, when: datetime) -> bool:
+    """Whether `when` falls between EARLIEST and LATEST on the person's own clock,
+    to the minute (one due at 21:30 may still leave during 21:30)."""
+    local = when.astimezone(person.zone).time().replace(second=0, microsecond=0)
+    return EARLIEST <= local <= LATEST
 
 
 @transaction.atomic

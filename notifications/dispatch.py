@@ -15,6 +15,8 @@ test to call one at a time.
    fault: the batch waits and tries again without using up its attempts.
    Each row is re-checked just before sending, so a row released and re-claimed by
    another dispatcher is sent only by the one holding the newer claim.
+   A row whose moment has passed (past its kind's window after its due time, or a
+   daily email outside the person's daytime) is marked expired, never sent late.
 """
 
 import logging
@@ -27,12 +29,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import daily
 from .kinds import get
 from .links import preference_for
 from .models import Message
 
 logger = logging.getLogger(__name__)
 Status = Message.Status
+OUTCOMES = ("sent", "skipped", "expired", "retry", "failed")
 
 
 def release_stale_claims(now=None) -> int:
@@ -58,7 +62,7 @@ def claim_due(limit: int, now=None) -> list[int]:
 
 
 def send_claimed(ids: list[int]) -> dict[str, int]:
-    counts = {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+    counts = dict.fromkeys(OUTCOMES, 0)
     if not ids:
         return counts
     rows = (
@@ -96,6 +100,9 @@ def _send_one(message: Message, connection) -> str:
         if not still_wanted(message):
             _finish(message, Status.SKIPPED)
             return "skipped"
+        if too_late(message, timezone.now()):
+            _finish(message, Status.EXPIRED)
+            return "expired"
         email = get(message.kind).render(message)
         email.connection = connection
         email.send()
@@ -118,6 +125,16 @@ def still_wanted(message: Message) -> bool:
         if kind.category and not preference_for(recipient).wants(kind.category):
             return False
     return kind.still_wanted(message)
+
+
+def too_late(message: Message, now) -> bool:
+    """Its moment has passed: later than its kind's window after its due time, or,
+    for a daily email, outside the recipient's daytime (after an outage or a run of
+    retries, a 21:30 nudge must not arrive at 3 a.m.)."""
+    kind = get(message.kind)
+    if kind.worth_sending_for is not None and now > message.due_at + kind.worth_sending_for():
+        return True
+    return bool(kind.daily_for_role) and not daily.in_daytime(message.recipient, now)
 
 
 def _mine(message: Message):
@@ -162,7 +179,7 @@ def dispatch(batch_size: int | None = None) -> dict[str, int]:
     """One run: release, then claim and send batches until nothing is due."""
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
     release_stale_claims()
-    totals = {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+    totals = dict.fromkeys(OUTCOMES, 0)
     while ids := claim_due(batch_size):
         for outcome, count in send_claimed(ids).items():
             totals[outcome] += count

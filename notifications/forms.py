@@ -27,6 +27,16 @@ class EmailPreferenceForm(forms.ModelForm):
         widgets = {"daily_paused_until": forms.DateInput(attrs={"type": "date"})}
 
 
+class TherapistEmailPreferenceForm(forms.ModelForm):
+    """The one category of email a therapist can turn off. Safety and feedback alerts
+    are not in it: they cannot be turned off (the page says so)."""
+
+    class Meta:
+        model = EmailPreference
+        fields = ["bookings"]
+        help_texts = {"bookings": "When a patient asks for a new time after a missed session."}
+
+
 class PracticeSettingsForm(forms.ModelForm):
     class Meta:
         model = PracticeSettings

@@ -20,10 +20,12 @@ class Message(models.Model):
     A row is written in the same transaction as the change that causes it
     (notifications/outbox.py `enqueue`) and sent only by the per-minute dispatcher
     (notifications/dispatch.py), which claims rows with
-    `select_for_update(skip_locked=True)`. `key` makes each (kind, target, due time)
-    exist once, so a replayed request or re-planning never doubles an email. The
-    outbox knows no domain: `kind` names a kind an app registered, `target_id` the
-    id of what it is about (an appointment, an alert, an invitation, a person).
+    `select_for_update(skip_locked=True)`. `key` makes each (kind, target, variant,
+    due time) exist once, so a replayed request or re-planning never doubles an
+    email. The outbox knows no domain: `kind` names a kind an app registered,
+    `target_id` the id of what it is about (an appointment, an alert, an invitation,
+    a person), `variant` which of a kind's emails about it this is, when a kind has
+    more than one (the first or the second reminder before a session).
     """
 
     class Status(models.TextChoices):
@@ -33,10 +35,14 @@ class Message(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
         SKIPPED = "skipped", "Not needed"
+        # Not sent in time (an outage, retries): dropped rather than sent late.
+        EXPIRED = "expired", "Too late, not sent"
 
     key = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=40)
     target_id = models.PositiveBigIntegerField()
+    # Set by the planning app and read back at send time, never inferred from times.
+    variant = models.CharField(max_length=20, blank=True)
     # Empty for an address that is not an account yet (an invitation).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

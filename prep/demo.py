@@ -23,9 +23,10 @@ def seed_sessions(therapist, patient, *, share: bool) -> bool:
         return datetime.combine(today + timedelta(days=days), time(hour, 0), tzinfo=zone)
 
     hour = 10 if share else 15
-    # Relationship ratings per past session (bond, goals, approach, overall); Sam's
-    # last one drops and raises an alert, Alex's stay steady.
-    ratings = {56: (9, 9, 9, 9), 42: (9, 10, 9, 9), 28: (10, 9, 9, 10), 14: (6, 7, 6, 7)}
+    # Relationship ratings per past session (bond, goals, approach, overall; None is
+    # a question Sam left unanswered); Sam's last one drops and raises an alert,
+    # Alex's stay steady.
+    ratings = {56: (9, 9, 9, 9), 42: (9, 10, 9, 9), 28: (10, 9, 9, 10), 14: (6, 7, None, 7)}
     for days_ago in (56, 42, 28, 14):
         outcome = Appointment.Outcome.LATE if days_ago == 42 else Appointment.Outcome.ATTENDED
         past = Appointment.objects.create(

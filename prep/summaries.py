@@ -10,7 +10,8 @@ reads those. The number of queries is fixed, whatever the length of the history.
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Avg, Count, F, Max, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from appointments.models import Appointment
@@ -53,20 +54,23 @@ def build(appointment: Appointment, today: date | None = None) -> dict:
     previous_start, previous_end = start - timedelta(days=days), start - timedelta(days=1)
     entries = DailyEntry.objects.filter(patient=patient)
 
+    # Avg and Count of a column skip nulls: a scale left unanswered counts for nothing.
+    now, before = Q(day__range=(start, end)), Q(day__range=(previous_start, previous_end))
     averages = entries.aggregate(
-        logged=Count("pk", filter=Q(day__range=(start, end))),
-        **{f"now_{field}": Avg(field, filter=Q(day__range=(start, end))) for field in SCALES},
-        **{
-            f"before_{field}": Avg(field, filter=Q(day__range=(previous_start, previous_end)))
-            for field in SCALES
-        },
+        logged=Count("pk", filter=now),
+        **{f"now_{field}": Avg(field, filter=now) for field in SCALES},
+        **{f"answered_{field}": Count(field, filter=now) for field in SCALES},
+        **{f"before_{field}": Avg(field, filter=before) for field in SCALES},
+        **{f"answered_before_{field}": Count(field, filter=before) for field in SCALES},
     )
     in_period = entries.filter(day__range=(start, end))
     # The period's first and last moments where the patient is (not UTC dates).
     since, until = _moments(start, end, patient.zone)
     series = list(in_period.order_by("day").values_list("day", *SCALES))
-    best = in_period.order_by("-mood", "day").values("pk", "day", *SCALES).first()
-    worst = in_period.order_by("mood", "day").values("pk", "day", *SCALES).first()
+    # Best and hardest only among days the patient gave a mood.
+    with_mood = in_period.filter(mood__isnull=False)
+    best = with_mood.order_by("-mood", "day").values("pk", "day", *SCALES).first()
+    worst = with_mood.order_by("mood", "day").values("pk", "day", *SCALES).first()
 
     return {
         "format": 1,
@@ -148,6 +152,9 @@ def _overview(averages: dict, days: int) -> dict:
             "average": now,
             "previous": before,
             "change": None if now is None or before is None else round(now - before, 1),
+            # How many days each average rests on (of `days` in each period).
+            "answered": averages[f"answered_{field}"],
+            "previous_answered": averages[f"answered_before_{field}"],
         }
     return {"logged": averages["logged"], "days": days, "scales": scales}
 
@@ -244,18 +251,25 @@ def _parked(patient) -> dict:
 
 
 def _measures(patient, end: date) -> list[dict]:
-    # The latest two of each kind are enough for a score and its change; a bounded
-    # read keeps the query count fixed however many have been taken.
+    # The latest two of each kind are enough for a score and its change. Numbering
+    # each kind's responses newest first and keeping 1 and 2 reads them in one query,
+    # however many of either kind have been taken.
     recent = list(
         MeasureResponse.objects.filter(
             patient=patient, taken_at__lt=_moments(end, end, patient.zone)[1]
         )
-        .order_by("-taken_at")
-        .only("kind", "total", "band", "taken_at")[: 4 * len(measures.QUESTIONNAIRES)]
+        .annotate(
+            newest=Window(
+                RowNumber(), partition_by=[F("kind")], order_by=[F("taken_at").desc(), "-pk"]
+            )
+        )
+        .filter(newest__lte=2)
+        .order_by("kind", "newest")
+        .only("kind", "total", "band", "taken_at")
     )
     result = []
     for questionnaire in measures.QUESTIONNAIRES.values():
-        own = [r for r in recent if r.kind == questionnaire.kind][:2]
+        own = [r for r in recent if r.kind == questionnaire.kind]
         if not own:
             continue
         latest, previous = own[0], (own[1] if len(own) > 1 else None)

@@ -40,4 +40,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/goals/add/", views.add_goal, name="add_goal"),
     path("goals/<int:goal_id>/status/", views.goal_status, name="goal_status"),
     path("patients/<int:patient_id>/homework/add/", views.add_homework, name="add_homework"),
+    # A patient's rights over their data.
+    path("settings/my-data/", views.my_data, name="my_data"),
+    path("settings/delete-account/", views.delete_account, name="delete_account"),
+    path("account-deleted/", views.account_deleted, name="account_deleted"),
 ]

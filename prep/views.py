@@ -6,14 +6,16 @@ from datetime import datetime, timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import (
     cared_for_by,
@@ -27,12 +29,13 @@ from accounts.access import (
 from accounts.models import Invitation, User
 from appointments import booking
 from appointments.models import Appointment
+from core.submissions import one_submission
 from feedback import alerts as alliance
 from feedback import records as feedback_records
 from journal import entries, measures, safety
 from journal.models import DailyEntry
 
-from . import plans, summaries
+from . import plans, privacy, summaries
 from .forms import (
     AgendaItemForm,
     AgendaLineForm,
@@ -56,6 +59,7 @@ def patient_home(request):
             "todays_entry": DailyEntry.objects.filter(patient=patient, day=today)
             .only("pk", "mood")
             .first(),
+            "mood_scale": range(11),
             "measures_due": measures.next_due(patient),
             "next_session": Appointment.objects.booked()
             .filter(patient=patient, starts_at__gte=timezone.now())
@@ -126,7 +130,14 @@ def appointment_list(request):
         .select_related("patient")
         .order_by("-starts_at")
     )[:200]
-    return render(request, "prep/appointment_list.html", {"appointments": sessions})
+    return render(
+        request,
+        "prep/appointment_list.html",
+        {
+            "appointments": sessions,
+            "former_sessions": privacy.former_patient_sessions(request.user)[:200],
+        },
+    )
 
 
 @patient_required
@@ -224,6 +235,7 @@ def summary_choices(request, appointment_id: int):
 
 @require_POST
 @patient_required
+@one_submission
 def summary_add_agenda(request, appointment_id: int):
     appointment = _patients_appointment(request, appointment_id)
     form = AgendaLineForm(request.POST)
@@ -408,6 +420,7 @@ def comment_on_goal(request, goal_id: int):
 
 
 @patient_required
+@one_submission
 def agenda(request):
     form = AgendaItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -538,3 +551,40 @@ def add_homework(request, patient_id: int):
         request, f"Homework set. {patient.first_name or 'Your patient'} can tick it off."
     )
     return redirect(f"{reverse('prep:patient_plan', args=[patient.pk])}#homework")
+
+
+# A patient's rights: a copy of everything, and deleting the account --------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@patient_required
+def my_data(request):
+    """The page offers the download; only its POST builds the zip (reading, never
+    writing)."""
+    if request.method != "POST":
+        return render(request, "prep/rights/my_data.html")
+    response = HttpResponse(privacy.export_zip(request.user), content_type="application/zip")
+    filename = privacy.export_filename(request.user)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@patient_required
+@reauthentication_required(enabled=lambda request: request.method == "POST")
+def delete_account(request):
+    """The page says what goes and what stays. Its POST asks for the password again
+    (allauth keeps the POST and replays it once the password is right), then erases
+    and signs the person out."""
+    if request.method != "POST":
+        return render(request, "prep/rights/delete_account.html", privacy.what_goes(request.user))
+    privacy.erase(request.user)
+    logout(request)
+    return redirect("prep:account_deleted")
+
+
+@require_http_methods(["GET", "HEAD"])
+def account_deleted(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    return render(request, "prep/rights/account_deleted.html")

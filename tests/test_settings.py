@@ -149,3 +149,66 @@ def test_deploy_checks_pass_under_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+class TestSiteUrl:
+    """Links in emails point at the running app: in development, unless SITE_URL is
+    set, they follow the port bin/run serves on (PORT=8102 make run)."""
+
+    def test_in_development_it_follows_the_port(self):
+        found = values({"PORT": "8102", "SITE_URL": ""}, "SITE_URL")
+        assert found == {"SITE_URL": "http://127.0.0.1:8102"}
+
+    def test_in_development_without_a_port_it_is_the_usual_one(self):
+        env = {k: v for k, v in outside_env().items() if k not in ("PORT", "SITE_URL")}
+        code = "import config.settings as s; print(s.SITE_URL)"
+        result = subprocess.run(
+            [sys.executable, "-c", code], env={**env, "DEBUG": "true"}, cwd=ROOT,
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.stdout.strip() == "http://127.0.0.1:8000", result.stderr
+
+    def test_a_site_url_that_is_set_wins(self):
+        found = values({"PORT": "8102", "SITE_URL": "https://care.example.org/"}, "SITE_URL")
+        assert found == {"SITE_URL": "https://care.example.org"}
+
+    def test_production_never_guesses_from_the_port(self):
+        found = values({**PRODUCTION, "PORT": "8102", "SITE_URL": ""}, "SITE_URL")
+        assert found == {"SITE_URL": "http://127.0.0.1:8000"}
+
+    def test_bin_run_hands_the_port_to_the_worker(self):
+        """The worker builds the emails; it reads PORT only if bin/run exports it."""
+        script = (ROOT / "bin" / "run").read_text()
+        assert "export PORT=${PORT:-8000}" in script
+
+
+class TestCrisisResources:
+    def test_the_defaults_have_numbers_to_call_and_to_text(self):
+        [emergency, samaritans, lifeline] = values({}, "CRISIS_RESOURCES")["CRISIS_RESOURCES"]
+        assert emergency["phone"] == ["999", "112", "911"]
+        assert samaritans["phone"] == ["116 123"]
+        assert (lifeline["phone"], lifeline["sms"]) == (["988"], ["988"])
+        assert all(resource["contact"] for resource in (emergency, samaritans, lifeline))
+
+    def test_a_single_number_becomes_a_list_and_both_are_optional(self):
+        resources = [{"name": "Line", "contact": "Call 0800 111", "phone": "0800 111"},
+                     {"name": "Walk-in", "contact": "12 High Street"}]  # fmt: skip
+        found = values({"CRISIS_RESOURCES": json.dumps(resources)}, "CRISIS_RESOURCES")
+        assert found["CRISIS_RESOURCES"] == [
+            {**resources[0], "phone": ["0800 111"], "sms": []},
+            {**resources[1], "phone": [], "sms": []},
+        ]
+
+    @pytest.mark.parametrize(
+        ("resources", "problem"),
+        [
+            ([], "must be a non-empty JSON list"),
+            ([{"contact": "Call 112"}], 'resource 1 needs a "name"'),
+            ([{"name": "Line", "contact": "Call", "phone": "call us"}], '"phone" must be'),
+            ([{"name": "Line", "contact": "Text", "sms": [988]}], '"sms" must be'),
+        ],
+    )
+    def test_a_resource_that_cannot_be_shown_or_dialled_stops_the_app(self, resources, problem):
+        result = load_settings({"CRISIS_RESOURCES": json.dumps(resources)}, "CRISIS_RESOURCES")
+        assert result.returncode != 0
+        assert problem in result.stderr

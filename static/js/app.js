@@ -7,15 +7,6 @@ document.addEventListener("DOMContentLoaded", () => {
       select.value = zone;
     }
   });
-
-  // Sliders show their value as it changes.
-  document.querySelectorAll('input[type="range"]').forEach((range) => {
-    const output = document.querySelector(`output[for="${range.id}"]`);
-    if (output) {
-      output.removeAttribute("aria-hidden");
-      range.addEventListener("input", () => { output.value = range.value; });
-    }
-  });
 });
 
 // Print buttons (no inline handlers: the content security policy forbids them).

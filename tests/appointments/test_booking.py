@@ -7,6 +7,7 @@ from django.urls import reverse
 from appointments.booking import BookingError, save_booking
 from appointments.forms import AppointmentForm
 from appointments.models import Appointment
+from tests.appointments.form_page import read_form, submit
 from tests.factories import AppointmentFactory, CareLinkFactory, UserFactory
 
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
@@ -157,6 +158,49 @@ def test_moving_onto_itself_is_not_a_clash(signed_in, therapist, patient):
         booking(patient, start="14:20"),
     )
     assert response.status_code == 302
+
+
+class TestTheDateInput:
+    """A date input shows only an ISO date (YYYY-MM-DD): a locale's 21/03/2026 leaves
+    it blank, and the form then asks for a date the person never took out."""
+
+    def test_the_booking_form_shows_tomorrow(self, signed_in, patient):
+        form = read_form(signed_in.get(reverse("appointments:appointment_new")).content.decode())
+        assert form.inputs["day"]["type"] == "date"
+        assert form.values["day"] == "2026-03-21"
+
+    def test_the_move_form_shows_the_sessions_date_in_the_therapists_zone(
+        self, signed_in, therapist, patient
+    ):
+        therapist.timezone = "America/New_York"
+        therapist.save()
+        # 02:00 UTC on the 24th is 22:00 on the 23rd in New York (EDT).
+        appointment = AppointmentFactory(
+            therapist=therapist, patient=patient, starts_at=datetime(2026, 3, 24, 2, tzinfo=UTC)
+        )
+        url = reverse("appointments:appointment_edit", args=[appointment.pk])
+        form = read_form(signed_in.get(url).content.decode())
+        assert (form.values["day"], form.values["start"]) == ("2026-03-23", "22:00")
+
+    def test_moving_only_the_time_keeps_the_date(self, signed_in, therapist, patient):
+        appointment = AppointmentFactory(
+            therapist=therapist, patient=patient, location="Room 2",
+            starts_at=datetime(2026, 3, 23, 14, tzinfo=UTC),
+        )  # fmt: skip
+        url = reverse("appointments:appointment_edit", args=[appointment.pk])
+        response = submit(signed_in, url, start="16:30")
+        assert response.status_code == 302
+        appointment.refresh_from_db()
+        assert appointment.starts_at == datetime(2026, 3, 23, 16, 30, tzinfo=UTC)
+        assert appointment.duration_minutes == 50
+        assert appointment.location == "Room 2"
+
+    def test_booking_with_only_what_the_form_offers_works(self, signed_in, patient):
+        response = submit(
+            signed_in, reverse("appointments:appointment_new"), start="09:00", location="Room 2"
+        )
+        assert response.status_code == 302
+        assert Appointment.objects.get().starts_at == datetime(2026, 3, 21, 9, tzinfo=UTC)
 
 
 def test_cancelling_records_who_cancelled(signed_in, therapist, patient):

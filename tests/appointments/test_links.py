@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from appointments import booking, emails
 from appointments.models import Appointment
@@ -130,3 +131,32 @@ class TestAskingForANewTime:
         assert deliver_outbox() == 1
         requests = [m for m in sent_to(therapist.email) if "asks for a new time" in m.subject]
         assert len(requests) == 1
+        assert "You’ve already asked" in second.content.decode()
+
+    def test_the_link_is_single_use(
+        self, client, _clock, deliver_outbox, missed, therapist, patient
+    ):
+        _appointment, rebook = missed
+        _clock.shift(timedelta(minutes=5))
+        asked_at = timezone.now()
+        first = client.post(rebook).content.decode()
+        assert "We’ve passed that on" in first
+        deliver_outbox()
+        _clock.shift(timedelta(days=1))
+        again = client.get(rebook)
+        page = again.content.decode()
+        assert again.status_code == 200
+        assert "You’ve already asked" in page
+        # When they asked, in their own zone, and no button to ask again.
+        assert f"{asked_at.astimezone(patient.zone):%A %-d %B, %H:%M} (Europe/London)" in page
+        assert "Ask for a new time</button>" not in page
+        client.post(rebook)
+        assert deliver_outbox() == 0
+        requests = [m for m in sent_to(therapist.email) if "asks for a new time" in m.subject]
+        assert len(requests) == 1
+
+    def test_before_asking_the_link_offers_the_button(self, client, missed):
+        _appointment, rebook = missed
+        page = client.get(rebook).content.decode()
+        assert "Ask for a new time</button>" in page
+        assert "already asked" not in page

@@ -50,11 +50,11 @@ def ics_of(message) -> Calendar:
 class TestPlanning:
     def test_booking_plans_a_confirmation_now_and_two_reminders(self, therapist, patient):
         appointment = book(therapist, patient)
-        rows = {(m.kind, m.due_at) for m in outbox_about(appointment)}
+        rows = {(m.kind, m.variant, m.due_at) for m in outbox_about(appointment)}
         assert rows == {
-            (emails.BOOKED, NOW),
-            (emails.REMINDER, appointment.starts_at - timedelta(hours=24)),
-            (emails.REMINDER, appointment.starts_at - timedelta(hours=2)),
+            (emails.BOOKED, "", NOW),
+            (emails.REMINDER, "first", appointment.starts_at - timedelta(hours=24)),
+            (emails.REMINDER, "second", appointment.starts_at - timedelta(hours=2)),
         }
         assert {m.recipient for m in outbox_about(appointment)} == {patient}
 
@@ -183,19 +183,30 @@ class TestSending:
 def test_the_first_and_second_reminder_follow_their_own_preference(therapist, patient):
     PracticeSettings.objects.create(first_reminder_hours=6, second_reminder_hours=2)
     EmailPreference.objects.create(user=patient, reminder_first=False)
+    appointment = book(therapist, patient, starts_at=NOW + timedelta(hours=10))
+    rows = outbox_about(appointment, emails.REMINDER).order_by("due_at")
+    assert [(row.variant, dispatch.still_wanted(row)) for row in rows] == [
+        ("first", False),
+        ("second", True),
+    ]
+
+
+def test_which_reminder_a_row_is_comes_from_its_variant_not_its_time(therapist, patient):
+    EmailPreference.objects.create(user=patient, reminder_first=False)
     appointment = AppointmentFactory(
         therapist=therapist, patient=patient, starts_at=timezone.now() + timedelta(hours=10)
     )
-    first, second = emails.reminder_times(appointment)
+    same_time = timezone.now() + timedelta(hours=1)
     rows = [
         Message.objects.create(
-            key=f"t{n}",
+            key=variant,
             kind=emails.REMINDER,
+            variant=variant,
             recipient=patient,
             target_id=appointment.pk,
-            due_at=due,
+            due_at=same_time,
         )
-        for n, due in enumerate((first, second))
+        for variant in ("first", "second")
     ]
     assert [dispatch.still_wanted(row) for row in rows] == [False, True]
 

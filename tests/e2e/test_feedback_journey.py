@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from feedback.models import AllianceAlert, SessionFeedback
+from feedback.models import NOTHING_ANSWERED, AllianceAlert, SessionFeedback
 from feedback.questions import QUESTIONS
 from tests.e2e.test_invitation_journey import open_menu_item, sign_in
 from tests.factories import AppointmentFactory, AttendedAppointmentFactory
@@ -40,8 +40,9 @@ def test_a_patient_says_how_a_session_felt_and_the_therapist_reads_and_replies(
     live_server, page: Page, new_phone, settings, deliver_outbox, patient, therapist
 ):
     """GIVEN a session that ended three hours ago, and an attended one nine days ago
-    WHEN the therapist records attendance, the patient is asked, rates feeling heard
-    a 5 with a comment and asks to talk about it, rates the earlier session low but
+    WHEN the therapist records attendance, the patient is asked, cannot send the form
+    untouched, rates feeling heard a 5 (and nothing else) with a comment and asks to
+    talk about it, rates the earlier session low but
     keeps that private, and the therapist replies
     THEN the therapist sees "Feedback to read" until they mark it read, the patient
     sees the reply, the next summary brings the relationship up, and the private
@@ -90,14 +91,27 @@ def test_a_patient_says_how_a_session_felt_and_the_therapist_reads_and_replies(
         "link", name="Give feedback"
     ).click()
     expect(phone.get_by_role("heading", name="How did your session feel?")).to_be_visible()
-    phone.get_by_role("slider", name=QUESTIONS["bond"]).fill("5")
+    # Nothing is chosen for them, and sent untouched the form says so and keeps nothing.
+    expect(phone.locator("input[type=radio]:checked")).to_have_count(0)
+    phone.get_by_role("button", name="Send").click()
+    expect(phone.get_by_role("alert")).to_contain_text(NOTHING_ANSWERED)
+    expect(phone.get_by_text("Choose who sees this feedback.")).to_be_visible()
+    assert not SessionFeedback.objects.exists()
+    # They answer only the first question, and choose who sees it.
+    phone.get_by_role("group", name=QUESTIONS["bond"]).get_by_text("5", exact=True).click()
     phone.get_by_label("What would make our sessions better?").fill(COMMENT)
     phone.get_by_label("I’d like to talk about our relationship next time").check()
+    phone.get_by_label("Share with my therapist").check()
     phone.screenshot(path="test-results/feedback-form.png", full_page=True)
     phone.get_by_role("button", name="Send").click()
     expect(phone.get_by_text("Thank you. Your feedback is saved.")).to_be_visible()
     feedback = SessionFeedback.objects.get(appointment_id=session.pk)
-    assert (feedback.bond, feedback.goals, feedback.approach, feedback.overall) == (5, 8, 8, 8)
+    assert (feedback.bond, feedback.goals, feedback.approach, feedback.overall) == (
+        5,
+        None,
+        None,
+        None,
+    )
     assert feedback.discuss_next_time
 
     # Then, from the card still waiting, low ratings on the earlier session, kept private.
@@ -107,7 +121,7 @@ def test_a_patient_says_how_a_session_felt_and_the_therapist_reads_and_replies(
         "link", name="Give feedback"
     ).click()
     for question in QUESTIONS.values():
-        phone.get_by_role("slider", name=question).fill("2")
+        phone.get_by_role("group", name=question).get_by_text("2", exact=True).click()
     phone.get_by_label("What would make our sessions better?").fill(PRIVATE)
     phone.get_by_label("Keep it private").check()
     phone.get_by_role("button", name="Send").click()
@@ -130,6 +144,7 @@ def test_a_patient_says_how_a_session_felt_and_the_therapist_reads_and_replies(
     ).to_be_visible()
     expect(page.get_by_text(COMMENT)).to_be_visible()
     expect(page.get_by_text("Feeling heard and respected rated 5")).to_be_visible()
+    expect(page.get_by_text("Average 5.0 out of 10 (1 of 4 answered)")).to_be_visible()
     shows_nothing_private(page)
     page.get_by_label("A short reply (optional)").fill(REPLY)
     page.get_by_role("button", name="Mark as read").click()

@@ -17,7 +17,7 @@ def test_a_patient_ticks_homework_off_in_the_daily_log(live_server, page: Page, 
     base = live_server.url
     page.set_default_timeout(10_000)
     sign_in(page, base, patient.email)
-    page.get_by_role("link", name="Log today").click()
+    page.get_by_role("link", name="Fill in the full log").click()
 
     checklist = page.locator("fieldset.homework-checklist")
     expect(checklist.get_by_role("checkbox")).to_have_count(2)

@@ -81,7 +81,7 @@ class TestAnyLowRating:
         assert alerts.reasons_for(feedback) == [
             "Feeling heard and respected rated 3",
             "The way we work rated 5",
-            "Average 7.0 out of 10",
+            "Average 7.0 out of 10 (4 of 4 answered)",
         ]
 
 
@@ -91,11 +91,11 @@ class TestMean:
 
     def test_a_mean_just_under_9_raises_an_alert(self, patient, therapist):
         feedback = rated(patient, therapist, 8, 9, 9, 9)  # 8.75, no rating at or below 6
-        assert alerts.reasons_for(feedback) == ["Average 8.8 out of 10"]
+        assert alerts.reasons_for(feedback) == ["Average 8.8 out of 10 (4 of 4 answered)"]
 
     def test_a_mean_well_under_9_with_no_low_rating(self, patient, therapist):
         assert alerts.reasons_for(rated(patient, therapist, 7, 7, 7, 7)) == [
-            "Average 7.0 out of 10"
+            "Average 7.0 out of 10 (4 of 4 answered)"
         ]
 
 
@@ -107,8 +107,8 @@ class TestDropFromTheRunningMean:
         history(patient, therapist, 10, 10, 10)
         feedback = rated(patient, therapist, 8, 8, 8, 8)
         assert alerts.reasons_for(feedback) == [
-            "Average 8.0 out of 10",
-            "Down 2.0 from the usual 10.0",
+            "Average 8.0 out of 10 (4 of 4 answered)",
+            "Down 2.0 from 10.0, the average of the last 3 sessions (4 of 4 answered)",
         ]
 
     def test_a_drop_just_under_2_is_not_a_drop(self, patient, therapist):
@@ -122,27 +122,35 @@ class TestDropFromTheRunningMean:
         settings.ALLIANCE_ALERT_MEAN_BELOW = 0
         history(patient, therapist, 10, 10, 10)
         feedback = rated(patient, therapist, 8, 8, 8, 8)
-        assert alerts.reasons_for(feedback) == ["Down 2.0 from the usual 10.0"]
+        assert alerts.reasons_for(feedback) == [
+            "Down 2.0 from 10.0, the average of the last 3 sessions (4 of 4 answered)"
+        ]
 
     def test_the_running_mean_is_of_the_previous_three(self, patient, therapist):
         history(patient, therapist, 0, 10, 9, 8)  # the 0 is four sessions back
         feedback = rated(patient, therapist, 7, 7, 7, 7)
-        assert drops(alerts.reasons_for(feedback)) == ["Down 2.0 from the usual 9.0"]
+        assert drops(alerts.reasons_for(feedback)) == [
+            "Down 2.0 from 9.0, the average of the last 3 sessions (4 of 4 answered)"
+        ]
 
     def test_with_one_previous_feedback_the_drop_is_from_that_one(self, patient, therapist):
         history(patient, therapist, 10)
         feedback = rated(patient, therapist, 8, 8, 8, 8)
-        assert drops(alerts.reasons_for(feedback)) == ["Down 2.0 from the usual 10.0"]
+        assert drops(alerts.reasons_for(feedback)) == [
+            "Down 2.0 from 10.0 last time (4 of 4 answered)"
+        ]
 
     def test_with_two_previous_feedbacks_the_drop_is_from_their_mean(self, patient, therapist):
         history(patient, therapist, 10, 9)
         feedback = rated(patient, therapist, 8, 7, 8, 7)  # 7.5, down 2.0 from 9.5
-        assert drops(alerts.reasons_for(feedback)) == ["Down 2.0 from the usual 9.5"]
+        assert drops(alerts.reasons_for(feedback)) == [
+            "Down 2.0 from 9.5, the average of the last 2 sessions (4 of 4 answered)"
+        ]
 
     def test_the_first_feedback_has_no_running_mean(self, patient, therapist):
         feedback = rated(patient, therapist, 8, 8, 8, 8)
         assert alerts.running_mean(feedback) is None
-        assert alerts.reasons_for(feedback) == ["Average 8.0 out of 10"]
+        assert alerts.reasons_for(feedback) == ["Average 8.0 out of 10 (4 of 4 answered)"]
 
     def test_later_sessions_do_not_count(self, patient, therapist):
         feedback = rated(patient, therapist, 8, 8, 8, 8, days_ago=10)
@@ -183,14 +191,16 @@ class TestThresholdsComeFromSettings:
         feedback = rated(patient, therapist, 9, 9, 9, 10)  # 9.25
         assert alerts.reasons_for(feedback) == []
         settings.ALLIANCE_ALERT_MEAN_BELOW = 9.5
-        assert alerts.reasons_for(feedback) == ["Average 9.2 out of 10"]
+        assert alerts.reasons_for(feedback) == ["Average 9.2 out of 10 (4 of 4 answered)"]
 
     def test_the_drop_threshold(self, settings, patient, therapist):
         history(patient, therapist, 10, 10, 10)
         feedback = rated(patient, therapist, 9, 9, 9, 9)
         assert alerts.reasons_for(feedback) == []
         settings.ALLIANCE_ALERT_DROP = 1
-        assert alerts.reasons_for(feedback) == ["Down 1.0 from the usual 10.0"]
+        assert alerts.reasons_for(feedback) == [
+            "Down 1.0 from 10.0, the average of the last 3 sessions (4 of 4 answered)"
+        ]
 
 
 class TestEvaluate:
@@ -199,7 +209,10 @@ class TestEvaluate:
         alert = alerts.evaluate(feedback)
         assert alert is not None
         assert AllianceAlert.objects.get() == alert
-        assert alert.reasons == ["Feeling heard and respected rated 4", "Average 7.8 out of 10"]
+        assert alert.reasons == [
+            "Feeling heard and respected rated 4",
+            "Average 7.8 out of 10 (4 of 4 answered)",
+        ]
         assert alert.acknowledged_at is None
 
     def test_good_feedback_raises_none(self, patient, therapist):
@@ -238,7 +251,7 @@ class TestEvaluate:
         feedback.save()
         second = alerts.evaluate(feedback)
         assert second.pk == first.pk
-        assert second.reasons == ["Overall rated 5", "Average 8.0 out of 10"]
+        assert second.reasons == ["Overall rated 5", "Average 8.0 out of 10 (4 of 4 answered)"]
         assert AllianceAlert.objects.count() == 1
 
     def test_an_acknowledged_alert_stays_as_it_was(self, patient, therapist):
@@ -250,7 +263,10 @@ class TestEvaluate:
         kept = alerts.evaluate(feedback)
         assert kept.pk == alert.pk
         kept.refresh_from_db()
-        assert kept.reasons == ["Feeling heard and respected rated 3", "Average 7.5 out of 10"]
+        assert kept.reasons == [
+            "Feeling heard and respected rated 3",
+            "Average 7.5 out of 10 (4 of 4 answered)",
+        ]
         assert kept.reply == "Thank you for telling me."
 
     def test_an_acknowledged_alert_stays_when_the_feedback_becomes_private(

@@ -132,12 +132,10 @@ class TestRatingsMustBe0To10:
         [
             (11, "Ensure this value is less than or equal to 10."),
             (-1, "Ensure this value is greater than or equal to 0."),
-            ("", "Choose a value from 0 to 10."),
-            (None, "Choose a value from 0 to 10."),  # not sent at all
             ("seven", "Enter a whole number."),
         ],
     )
-    def test_a_rating_out_of_range_or_missing_is_refused_and_nothing_is_saved(
+    def test_a_rating_out_of_range_is_refused_and_nothing_is_saved(
         self, client, patient, session, name, value, message
     ):
         client.force_login(patient)
@@ -162,6 +160,37 @@ class TestRatingsMustBe0To10:
     def test_the_database_refuses_a_rating_over_10(self, patient, therapist):
         with pytest.raises(IntegrityError), transaction.atomic():
             SessionFeedbackFactory(patient=patient, therapist=therapist, overall=11)
+
+    def test_the_database_takes_unanswered_ratings_as_null(self, patient, therapist):
+        saved = SessionFeedbackFactory(
+            patient=patient, therapist=therapist, bond=None, goals=None, approach=None, overall=0
+        )
+        saved.refresh_from_db()
+        assert (saved.bond, saved.goals, saved.approach, saved.overall) == (None, None, None, 0)
+
+    def test_the_database_refuses_feedback_with_nothing_answered(self, patient, therapist):
+        with (
+            pytest.raises(IntegrityError, match="feedback_something_answered"),
+            transaction.atomic(),
+        ):
+            SessionFeedbackFactory(
+                patient=patient,
+                therapist=therapist,
+                bond=None,
+                goals=None,
+                approach=None,
+                overall=None,
+            )
+        assert not SessionFeedback.objects.exists()
+
+    def test_the_database_refuses_feedback_without_a_choice_of_who_sees_it(
+        self, patient, therapist
+    ):
+        with (
+            pytest.raises(IntegrityError, match="feedback_visibility_chosen"),
+            transaction.atomic(),
+        ):
+            SessionFeedbackFactory(patient=patient, therapist=therapist, visibility="")
 
 
 class TestOnePerSession:

@@ -38,6 +38,7 @@ def urls(patient, symptom, topic, measure, alert):
     return {
         "today": ("get", reverse("journal:today")),
         "entry": ("get", reverse("journal:entry", args=[patient.today()])),
+        "quick_mood": ("post", reverse("journal:quick_mood")),
         "support": ("get", reverse("journal:support")),
         "symptoms": ("get", reverse("journal:symptoms")),
         "rename_symptom": ("post", reverse("journal:rename_symptom", args=[symptom.pk])),
@@ -63,7 +64,7 @@ def urls(patient, symptom, topic, measure, alert):
 OWN_PAGES = {
     "today": 302,
     "entry": 200,
-    "support": 200,
+    "quick_mood": 302,
     "symptoms": 200,
     "parked_topics": 200,
     "calendar": 200,
@@ -76,6 +77,8 @@ OWN_PAGES = {
 # symptom, parked topic, questionnaire and alert all belong to "patient".
 ALLOWED = {
     **{page: {"patient": status, "other_patient": status} for page, status in OWN_PAGES.items()},
+    # "Need help now" is open to everyone, signed in or not (tests/journal/test_support.py).
+    "support": {person: 200 for person in PEOPLE},
     "rename_symptom": {"patient": 302},
     "retire_symptom": {"patient": 302},
     "restore_symptom": {"patient": 302},
@@ -87,6 +90,7 @@ ALLOWED = {
 }
 
 POST_ONLY = [
+    "quick_mood",
     "rename_symptom",
     "retire_symptom",
     "restore_symptom",
@@ -106,6 +110,9 @@ def test_the_matrix_covers_every_journal_url(urls):
 @pytest.mark.parametrize("page", list(ALLOWED))
 def test_access_matrix(client, people, urls, person, page):
     method, url = urls[page]
+    if people[person] is None and person in ALLOWED[page]:
+        assert getattr(client, method)(url).status_code == ALLOWED[page][person]
+        return
     assert_access(client, people[person], method, url, ALLOWED[page].get(person, 404))
 
 

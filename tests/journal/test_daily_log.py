@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -98,12 +99,83 @@ def test_the_last_week_can_be_backfilled(signed_in, patient):
     assert DailyEntry.objects.filter(patient=patient).count() == 2
 
 
-@pytest.mark.parametrize("days_from_today", [1, -8, -400])
-def test_days_outside_the_window_cannot_be_logged(signed_in, patient, days_from_today):
+@pytest.mark.parametrize("days_from_today", [1, 30])
+def test_days_still_to_come_cannot_be_opened_or_logged(signed_in, patient, days_from_today):
     day = patient.today() + timedelta(days=days_from_today)
     assert signed_in.get(log_url(day)).status_code == 404
     assert signed_in.post(log_url(day), a_day()).status_code == 404
     assert not DailyEntry.objects.exists()
+
+
+@pytest.mark.parametrize("days_ago", [8, 400])
+def test_a_day_before_the_window_cannot_be_logged(signed_in, patient, days_ago):
+    day = patient.today() - timedelta(days=days_ago)
+    response = signed_in.post(log_url(day), a_day())
+    assert response.status_code == 400
+    assert "can be read but no longer changed" in response.content.decode()
+    assert not DailyEntry.objects.exists()
+
+
+class TestAnOlderDayIsReadOnly:
+    def test_a_logged_day_shows_what_was_saved_without_a_form(self, signed_in, patient):
+        day = patient.today() - timedelta(days=20)
+        worry = SymptomFactory(patient=patient, name="Worry")
+        entry = DailyEntryFactory(
+            patient=patient, day=day, mood=3, anxiety=None, energy=6, sleep_hours=None,
+            thoughts="Long walk in the rain.", discuss_next_session=True,
+        )  # fmt: skip
+        SymptomRatingFactory(entry=entry, symptom=worry, severity=2)
+        response = signed_in.get(log_url(day))
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert 'method="post"' not in page.split("<main", 1)[1].split("</main>")[0]
+        assert 'name="mood"' not in page
+        assert "3 of 10" in page and "6 of 10" in page
+        assert page.count("Not answered") == 3  # anxiety, sleep and homework
+        assert "Worry: moderate" in page
+        assert "Long walk in the rain." in page
+        assert "bring up in a session" in page
+
+    def test_a_day_with_nothing_logged_says_so(self, signed_in, patient):
+        response = signed_in.get(log_url(patient.today() - timedelta(days=9)))
+        assert response.status_code == 200
+        assert "Nothing was logged on this day." in response.content.decode()
+        assert not DailyEntry.objects.exists()
+
+    def test_another_patients_old_day_is_never_shown(self, client, patient, other_patient):
+        day = patient.today() - timedelta(days=20)
+        DailyEntryFactory(patient=patient, day=day, thoughts="Mine alone")
+        client.force_login(other_patient)
+        page = client.get(log_url(day)).content.decode()
+        assert "Mine alone" not in page
+        assert "Nothing was logged on this day." in page
+
+    @pytest.mark.parametrize(
+        ("zone", "before_midnight", "after_midnight"),
+        [
+            # 23:55 and 00:05 local on the nights the clocks change.
+            ("Europe/London", datetime(2027, 3, 27, 23, 55), datetime(2027, 3, 28, 0, 5)),
+            ("Europe/London", datetime(2027, 10, 30, 22, 55), datetime(2027, 10, 30, 23, 5)),
+            ("America/New_York", datetime(2027, 3, 14, 4, 55), datetime(2027, 3, 14, 5, 5)),
+            ("America/New_York", datetime(2027, 11, 7, 3, 55), datetime(2027, 11, 7, 4, 5)),
+        ],
+    )
+    def test_an_edit_posted_after_the_window_closed_changes_nothing(
+        self, client, patient, zone, before_midnight, after_midnight
+    ):
+        patient.timezone = zone
+        patient.save()
+        with time_machine.travel(before_midnight.replace(tzinfo=UTC), tick=False):
+            client.force_login(patient)
+            day = patient.today() - timedelta(days=7)  # the last day that can be changed
+            DailyEntryFactory(patient=patient, day=day, mood=4)
+            assert "daily-log" in client.get(log_url(day)).content.decode()
+        with time_machine.travel(after_midnight.replace(tzinfo=UTC), tick=False):
+            assert patient.today() == day + timedelta(days=8)
+            client.force_login(patient)
+            response = client.post(log_url(day), a_day(mood="9"))
+        assert response.status_code == 400
+        assert DailyEntry.objects.get().mood == 4
 
 
 def test_a_malformed_date_is_a_404(signed_in):
@@ -117,7 +189,6 @@ def test_a_malformed_date_is_a_404(signed_in):
         ("mood", "11", "less than or equal to 10"),
         ("anxiety", "-1", "greater than or equal to 0"),
         ("energy", "lots", "Enter a whole number."),
-        ("mood", "", "Choose a value from 0 to 10."),
         ("sleep_hours", "25", "less than or equal to 24"),
         ("homework_done", "maybe", "Select a valid choice."),
     ],
@@ -169,10 +240,131 @@ def test_symptoms_felt_recently_come_first(signed_in, patient):
     assert page.index("Headaches") < page.index("Aches")
 
 
-def test_a_new_day_starts_from_last_nights_sleep(signed_in, patient):
-    DailyEntryFactory(patient=patient, day=patient.today() - timedelta(days=1), sleep_hours="5.5")
-    page = signed_in.get(log_url(patient.today())).content.decode()
-    assert 'value="5.5"' in page
+def the_form(page: str) -> str:
+    return page[page.index('<form method="post" novalidate class="daily-log">') :].split("</form>")[
+        0
+    ]
+
+
+def radios(form: str, name: str) -> list[str]:
+    return re.findall(rf'<input type="radio"[^>]*name="{name}"[^>]*>', form)
+
+
+class TestUnansweredStaysUnanswered:
+    """Nothing is filled in for the patient: an untouched scale, sleep or symptom is
+    stored as not answered, and "None" is a symptom rating they choose."""
+
+    def test_a_new_day_starts_with_nothing_chosen(self, signed_in, patient):
+        worry = SymptomFactory(patient=patient, name="Worry")
+        yesterday = patient.today() - timedelta(days=1)
+        DailyEntryFactory(patient=patient, day=yesterday, mood=8, sleep_hours="5.5")
+        form = the_form(signed_in.get(log_url(patient.today())).content.decode())
+
+        for scale in ("mood", "anxiety", "energy"):
+            options = radios(form, scale)
+            assert len(options) == 12  # 0 to 10 and "Not answered"
+            assert not [radio for radio in options if "checked" in radio]
+        assert len(radios(form, f"symptom_{worry.pk}")) == 5  # "–" and four severities
+        assert " checked" not in form
+        assert re.search(r'<input type="number"[^>]*name="sleep_hours"[^>]*value=""', form)
+        assert "5.5" not in form
+        assert form.count(">Not answered</label>") == 3
+
+    def test_the_scales_are_labelled_radios_the_html_checker_accepts(self, signed_in, patient):
+        SymptomFactory(patient=patient, name="Worry")
+        form = the_form(signed_in.get(log_url(patient.today())).content.decode())
+        assert 'type="range"' not in form
+        assert " required" not in form
+        assert "autocomplete" not in form
+        assert re.search(
+            r"<legend [^>]*><span [^>]*>Mood</span> <span [^>]*>0 very low · 10 very good<", form
+        )
+        for number in range(11):
+            assert (
+                f'<label class="btn btn-outline-primary scale-option" for="id_mood_{number}">'
+                in form
+            )
+        assert '0<span class="visually-hidden">, Very low</span>' in form
+        assert '10<span class="visually-hidden">, Very good</span>' in form
+
+    def test_saving_untouched_records_the_day_with_nothing_answered(self, signed_in, patient):
+        SymptomFactory(patient=patient, name="Worry")
+        response = signed_in.post(log_url(patient.today()), {})
+        assert response.status_code == 302
+        entry = DailyEntry.objects.get(patient=patient)
+        assert (entry.mood, entry.anxiety, entry.energy, entry.sleep_hours) == (None,) * 4
+        assert entry.homework_done is None
+        assert (entry.discuss_next_session, entry.self_harm_thoughts) == (False, False)
+        assert not SymptomRating.objects.exists()
+
+    def test_touching_only_mood_stores_mood_and_nothing_else(self, signed_in, patient):
+        for name in ("Worry", "Poor sleep"):
+            SymptomFactory(patient=patient, name=name)
+        signed_in.post(log_url(patient.today()), {"mood": "6", "sleep_hours": ""})
+        entry = DailyEntry.objects.get(patient=patient)
+        assert (entry.mood, entry.anxiety, entry.energy, entry.sleep_hours) == (6, None, None, None)
+        assert not SymptomRating.objects.exists()
+
+    def test_none_is_a_real_answer_and_only_rated_symptoms_are_stored(self, signed_in, patient):
+        worry, tired, _unrated = (
+            SymptomFactory(patient=patient, name=name) for name in ("Worry", "Tired", "Aches")
+        )
+        signed_in.post(
+            log_url(patient.today()), {f"symptom_{worry.pk}": "0", f"symptom_{tired.pk}": "2"}
+        )
+        assert dict(SymptomRating.objects.values_list("symptom__name", "severity")) == {
+            "Worry": 0,
+            "Tired": 2,
+        }
+
+    def test_editing_shows_what_was_saved(self, signed_in, patient):
+        worry = SymptomFactory(patient=patient, name="Worry")
+        SymptomFactory(patient=patient, name="Aches")
+        entry = DailyEntryFactory(patient=patient, mood=0, anxiety=None, energy=7, sleep_hours=6)
+        SymptomRatingFactory(entry=entry, symptom=worry, severity=0)
+        form = the_form(signed_in.get(log_url(patient.today())).content.decode())
+        checked = re.findall(r'<input type="radio"[^>]*id="([^"]+)"[^>]*checked>', form)
+        assert sorted(checked) == sorted(["id_mood_0", "id_energy_7", f"id_symptom_{worry.pk}_0"])
+        assert re.search(r'name="sleep_hours"[^>]*value="6(\.0)?"', form)
+
+    def test_a_scale_and_a_symptom_can_be_set_back_to_not_answered(self, signed_in, patient):
+        worry = SymptomFactory(patient=patient, name="Worry")
+        tired = SymptomFactory(patient=patient, name="Tired")
+        entry = DailyEntryFactory(patient=patient, mood=6, anxiety=4, energy=5, sleep_hours=7)
+        SymptomRatingFactory(entry=entry, symptom=worry, severity=2)
+        SymptomRatingFactory(entry=entry, symptom=tired, severity=1)
+        response = signed_in.post(
+            log_url(patient.today()),
+            {
+                "mood": "",  # the "Not answered" radio
+                "anxiety": "4",
+                "energy": "5",
+                "sleep_hours": "",
+                f"symptom_{worry.pk}": "",
+                f"symptom_{tired.pk}": "3",
+            },
+        )
+        assert response.status_code == 302
+        entry.refresh_from_db()
+        assert (entry.mood, entry.anxiety, entry.energy, entry.sleep_hours) == (None, 4, 5, None)
+        assert dict(SymptomRating.objects.values_list("symptom__name", "severity")) == {"Tired": 3}
+
+    def test_a_retired_symptoms_old_rating_survives_an_edit(self, signed_in, patient):
+        gone = SymptomFactory(patient=patient, name="Old worry")
+        entry = DailyEntryFactory(patient=patient)
+        SymptomRatingFactory(entry=entry, symptom=gone, severity=2)
+        Symptom.objects.filter(pk=gone.pk).update(retired_at=entry.created_at)
+        signed_in.post(log_url(patient.today()), {"mood": "5"})
+        assert SymptomRating.objects.get().severity == 2
+
+    def test_the_self_harm_question_stands_apart_from_the_other_ticks_and_save(
+        self, signed_in, patient
+    ):
+        form = the_form(signed_in.get(log_url(patient.today())).content.decode())
+        safety = form[form.index('<fieldset class="safety-check">') :].split("</fieldset>")[0]
+        assert 'name="self_harm_thoughts"' in safety
+        assert 'name="discuss_next_session"' not in safety
+        assert 'type="submit"' not in safety
 
 
 def test_no_free_text_is_required(signed_in, patient):

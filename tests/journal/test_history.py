@@ -58,12 +58,30 @@ def test_the_calendar_colours_logged_days_by_mood(signed_in, patient):
     assert [spoken for _, spoken in cells.values()].count("not logged") == 31 - 2
 
 
-def test_the_calendar_links_only_the_loggable_week(signed_in):
+def test_the_calendar_links_the_loggable_week_and_every_logged_day(signed_in, patient):
+    DailyEntryFactory(patient=patient, day=TODAY - timedelta(days=12), mood=4)
     page = signed_in.get(reverse("journal:calendar")).content.decode()
     assert reverse("journal:entry", args=[TODAY]) in page
     assert reverse("journal:entry", args=[TODAY - timedelta(days=7)]) in page
     assert reverse("journal:entry", args=[TODAY - timedelta(days=8)]) not in page
     assert reverse("journal:entry", args=[TODAY + timedelta(days=1)]) not in page
+    old = reverse("journal:entry", args=[TODAY - timedelta(days=12)])
+    assert old in page
+    # The link opens the day to read.
+    assert signed_in.get(old).status_code == 200
+
+
+def test_an_earlier_months_logged_days_are_linked(signed_in, patient):
+    DailyEntryFactory(patient=patient, day=date(2025, 11, 5), mood=None)
+    page = signed_in.get(reverse("journal:calendar"), {"month": "2025-11"}).content.decode()
+    assert page.count('href="/journal/2025-') == 1
+    assert reverse("journal:entry", args=[date(2025, 11, 5)]) in page
+
+
+def test_a_day_logged_without_a_mood_is_marked_logged_but_not_coloured(signed_in, patient):
+    DailyEntryFactory(patient=patient, day=TODAY - timedelta(days=2), mood=None)
+    cells = calendar_cells(signed_in.get(reverse("journal:calendar")).content.decode())
+    assert cells[16] == ("day logged-no-mood", "mood not answered")
 
 
 def test_the_calendar_shows_an_earlier_month(signed_in, patient):
@@ -127,6 +145,37 @@ def test_trends_draw_charts_with_a_table_of_the_logged_values(signed_in, patient
     assert rows == [
         ("Wed 18 Mar", "<td>7</td><td>3</td><td>8</td><td>6.5</td>"),
         ("Mon 16 Mar", "<td>2</td><td>9</td><td>5</td><td>7.0</td>"),
+    ]
+
+
+def test_trends_average_only_answered_days_and_say_how_many(signed_in, patient):
+    DailyEntryFactory(
+        patient=patient, day=TODAY, mood=8, anxiety=None, energy=None, sleep_hours=None
+    )
+    DailyEntryFactory(
+        patient=patient, day=TODAY - timedelta(days=1), mood=None, anxiety=None, energy=4,
+        sleep_hours=Decimal("6.0"),
+    )  # fmt: skip
+    DailyEntryFactory(
+        patient=patient, day=TODAY - timedelta(days=2), mood=None, anxiety=None, energy=None,
+        sleep_hours=None,
+    )  # fmt: skip
+    page = signed_in.get(reverse("journal:trends")).content.decode()
+    assert "3 of 28 days logged" in page
+    assert (
+        "mood 1 of 28 days answered, anxiety 0 of 28, energy 1 of 28" in page
+    )  # averages rest on these alone
+    assert "Mood (average 8.0)" in page
+    assert "Anxiety (average" not in page
+    assert "Energy (average 4.0)" in page
+    assert "(average 6.0 h)" in page
+    assert "1 of 28 days answered." in page  # sleep
+    table = page[page.index("<table") : page.index("</table>")]
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", table)
+    assert rows == [
+        ("Wed 18 Mar", "<td>8</td><td>–</td><td>–</td><td>–</td>"),
+        ("Tue 17 Mar", "<td>–</td><td>–</td><td>4</td><td>6.0</td>"),
+        ("Mon 16 Mar", "<td>–</td><td>–</td><td>–</td><td>–</td>"),
     ]
 
 

@@ -2,10 +2,13 @@
 skipped on a day already logged or while paused, re-planned when the time changes."""
 
 from datetime import UTC, datetime, time, timedelta
+from smtplib import SMTPException
+from unittest import mock
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.urls import reverse
 
 from journal.emails import DAILY_NUDGE
@@ -167,3 +170,109 @@ class TestReplanning:
             daily.plan(patient)
         pending = Message.objects.pending().filter(recipient=patient, kind=DAILY_NUDGE)
         assert [r.due_at.astimezone(patient.zone).hour for r in pending] == [20]
+
+
+class TestNeverLateNeverAtNight:
+    """A nudge not sent within DAILY_EMAIL_WINDOW_MINUTES of its time (an outage, a run
+    of retries), or only outside 07:00–21:30 on the patient's clock, is dropped as
+    expired, visibly, instead of arriving late."""
+
+    def plan_at(self, _clock, patient, now, reminder_time, zone="Europe/London") -> Message:
+        patient.reminder_time = reminder_time
+        patient.timezone = zone
+        patient.save()
+        _clock.move_to(now)
+        return plan_one(patient)
+
+    def test_after_an_outage_the_2130_nudge_is_not_sent_at_3am(self, _clock, patient):
+        # The night London's clocks go forward: 21:30 GMT, then 03:00 BST.
+        row = self.plan_at(_clock, patient, datetime(2027, 3, 27, 9, 0, tzinfo=UTC), time(21, 30))
+        assert row.due_at == datetime(2027, 3, 27, 21, 30, tzinfo=UTC)
+        _clock.move_to(datetime(2027, 3, 28, 2, 0, tzinfo=UTC))  # 03:00 BST
+        assert dispatch.dispatch()["expired"] == 1
+        assert sent_to(patient.email) == []
+        row.refresh_from_db()
+        assert (row.status, row.sent_at) == (Status.EXPIRED, None)
+        assert row.get_status_display() == "Too late, not sent"
+
+    def test_one_due_at_7_is_still_sent_at_half_past_8(self, _clock, patient):
+        # The morning London's clocks go back: 07:00 is GMT again.
+        row = self.plan_at(_clock, patient, datetime(2027, 10, 30, 22, 0, tzinfo=UTC), time(7, 0))
+        assert row.due_at == datetime(2027, 10, 31, 7, 0, tzinfo=UTC)
+        _clock.move_to(datetime(2027, 10, 31, 8, 30, tzinfo=UTC))
+        assert dispatch.dispatch()["sent"] == 1
+        assert any("A minute for today?" in m.subject for m in sent_to(patient.email))
+
+    @pytest.mark.parametrize(
+        ("late", "outcome"),
+        [
+            (timedelta(minutes=119), Status.SENT),
+            (timedelta(minutes=120), Status.SENT),
+            (timedelta(minutes=121), Status.EXPIRED),
+        ],
+    )
+    def test_within_two_hours_by_default(self, _clock, patient, late, outcome):
+        row = self.plan_at(_clock, patient, NOW, time(12, 0))  # 11:00 UTC
+        _clock.move_to(row.due_at + late)
+        dispatch.dispatch()
+        row.refresh_from_db()
+        assert row.status == outcome
+
+    def test_the_window_is_a_setting(self, _clock, settings, patient):
+        settings.DAILY_EMAIL_WINDOW_MINUTES = 30
+        row = self.plan_at(_clock, patient, NOW, time(12, 0))
+        _clock.move_to(row.due_at + timedelta(minutes=31))
+        dispatch.dispatch()
+        row.refresh_from_db()
+        assert row.status == Status.EXPIRED
+
+    def test_inside_the_window_but_after_half_past_9_on_their_clock(self, _clock, patient):
+        # New York, the evening before its clocks go back: 21:00 EDT is 01:00 UTC.
+        row = self.plan_at(
+            _clock, patient, datetime(2027, 11, 6, 12, 0, tzinfo=UTC), time(21, 0),
+            zone="America/New_York",
+        )  # fmt: skip
+        assert row.due_at == datetime(2027, 11, 7, 1, 0, tzinfo=UTC)
+        _clock.move_to(datetime(2027, 11, 7, 1, 45, tzinfo=UTC))  # 21:45 EDT, 45 min late
+        dispatch.dispatch()
+        row.refresh_from_db()
+        assert row.status == Status.EXPIRED
+        assert sent_to(patient.email) == []
+
+    def test_one_due_at_half_past_9_goes_during_that_minute(self, _clock, patient):
+        row = self.plan_at(_clock, patient, NOW, time(21, 30))
+        _clock.move_to(row.due_at + timedelta(seconds=50))
+        assert dispatch.dispatch()["sent"] == 1
+
+    def test_retries_that_run_past_the_window_end_as_expired(self, _clock, settings, patient):
+        settings.REMINDER_RETRY_BASE_SECONDS = 3600
+        row = self.plan_at(_clock, patient, NOW, time(12, 0))
+        _clock.move_to(row.due_at)
+        with mock.patch.object(
+            locmem.EmailBackend, "send_messages", side_effect=SMTPException("451 try later")
+        ):
+            assert dispatch.dispatch()["retry"] == 1  # next try in an hour
+            _clock.move_to(row.due_at + timedelta(hours=1))
+            assert dispatch.dispatch()["retry"] == 1  # then in two
+            _clock.move_to(row.due_at + timedelta(hours=3))
+            assert dispatch.dispatch()["expired"] == 1
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == (Status.EXPIRED, 2)
+
+    def test_a_nudge_not_wanted_anyway_says_not_needed(self, _clock, patient):
+        row = self.plan_at(_clock, patient, NOW, time(21, 30))
+        DailyEntryFactory(patient=patient, day=NOW.date())
+        _clock.move_to(row.due_at + timedelta(hours=6))
+        dispatch.dispatch()
+        row.refresh_from_db()
+        assert row.status == Status.SKIPPED
+
+    def test_the_admin_shows_it_as_too_late(self, client, _clock, patient):
+        from tests.factories import UserFactory
+
+        row = self.plan_at(_clock, patient, NOW, time(12, 0))
+        _clock.move_to(row.due_at + timedelta(hours=3))
+        dispatch.dispatch()
+        client.force_login(UserFactory(is_staff=True, is_superuser=True))
+        page = client.get(reverse("admin:notifications_message_changelist")).content.decode()
+        assert "Too late, not sent" in page

@@ -226,7 +226,13 @@ class TestStillWanted:
         appointment = book(therapist, patient)
         patient.is_active = False
         patient.save()
-        assert dispatch.dispatch() == {"sent": 0, "skipped": 1, "retry": 0, "failed": 0}
+        assert dispatch.dispatch() == {
+            "sent": 0,
+            "skipped": 1,
+            "expired": 0,
+            "retry": 0,
+            "failed": 0,
+        }
         assert booked_row(appointment).status == Status.SKIPPED
         assert mail.outbox == []
 
@@ -236,6 +242,48 @@ class TestStillWanted:
             dispatch.dispatch()
         assert booked_row(appointment).status == Status.SKIPPED
         assert mail.outbox == []
+
+
+class TestTooLate:
+    """A kind may say how long after its due time it is still worth sending; one not
+    sent by then is marked expired, never sent late, and shows as such."""
+
+    def test_a_kind_with_a_window_expires_after_it(self, client, _clock, therapist, patient):
+        appointment = book(therapist, patient)
+        window = kind_changed(emails.BOOKED, worth_sending_for=lambda: timedelta(minutes=10))
+        _clock.move_to(NOW + timedelta(minutes=11))
+        with window:
+            assert dispatch.dispatch()["expired"] == 1
+        assert sent_to(patient.email) == []
+        assert booked_row(appointment).status == Status.EXPIRED
+        client.force_login(therapist)
+        page = client.get(reverse("appointments:reminder_log")).content.decode()
+        assert "Too late, not sent" in page
+
+    def test_inside_its_window_it_is_sent(self, _clock, therapist, patient):
+        book(therapist, patient)
+        _clock.move_to(NOW + timedelta(minutes=10))
+        with kind_changed(emails.BOOKED, worth_sending_for=lambda: timedelta(minutes=10)):
+            assert dispatch.dispatch()["sent"] == 1
+
+    def test_a_kind_without_one_is_sent_however_late(self, _clock, therapist, patient):
+        book(therapist, patient, starts_at=NOW + timedelta(days=30))
+        _clock.move_to(NOW + timedelta(days=2))
+        assert dispatch.dispatch()["sent"] == 1
+
+    def test_the_admin_leaves_an_expired_email_expired(self, client, _clock, therapist, patient):
+        from tests.factories import UserFactory
+
+        appointment = book(therapist, patient)
+        _clock.move_to(NOW + timedelta(minutes=11))
+        with kind_changed(emails.BOOKED, worth_sending_for=lambda: timedelta(minutes=10)):
+            dispatch.dispatch()
+        client.force_login(UserFactory(therapist=True, is_staff=True, is_superuser=True))
+        client.post(
+            reverse("admin:notifications_message_changelist"),
+            {"action": "retry_now", "_selected_action": [booked_row(appointment).pk]},
+        )
+        assert booked_row(appointment).status == Status.EXPIRED
 
 
 def test_a_kind_nobody_registered_fails_loudly_on_enqueue(patient):

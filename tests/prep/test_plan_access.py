@@ -106,6 +106,10 @@ SESSION_PAGES = {
     "summary_generate",
     "summary_choices",
     "summary_add_agenda",
+    # A patient's rights: their own matrix is in test_rights.py.
+    "my_data",
+    "delete_account",
+    "account_deleted",
 }
 
 

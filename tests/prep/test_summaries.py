@@ -86,7 +86,55 @@ class TestWhatItHolds:
             )
         overview = summaries.build(appointment)["overview"]
         assert overview["logged"] == 14
-        assert overview["scales"]["mood"] == {"average": 6.0, "previous": 4.0, "change": 2.0}
+        assert overview["scales"]["mood"] == {
+            "average": 6.0,
+            "previous": 4.0,
+            "change": 2.0,
+            "answered": 14,
+            "previous_answered": 14,
+        }
+
+    def test_averages_rest_on_answered_days_only_and_say_how_many(self, appointment, patient):
+        DailyEntryFactory(
+            patient=patient, day=date(2026, 5, 19), mood=4, anxiety=None, energy=None,
+            sleep_hours=None,
+        )  # fmt: skip
+        DailyEntryFactory(
+            patient=patient, day=date(2026, 5, 18), mood=None, anxiety=None, energy=2,
+            sleep_hours=None,
+        )  # fmt: skip
+        DailyEntryFactory(patient=patient, day=date(2026, 5, 1), mood=None, anxiety=6)  # before
+        snapshot = summaries.build(appointment)
+        overview = snapshot["overview"]
+        assert (overview["logged"], overview["days"]) == (2, 14)
+        scales = overview["scales"]
+        assert scales["mood"] == {
+            "average": 4.0, "previous": None, "change": None, "answered": 1,
+            "previous_answered": 0,
+        }  # fmt: skip
+        assert scales["anxiety"] == {
+            "average": None, "previous": 6.0, "change": None, "answered": 0,
+            "previous_answered": 1,
+        }  # fmt: skip
+        assert (scales["energy"]["average"], scales["energy"]["answered"]) == (2.0, 1)
+        assert (scales["sleep_hours"]["average"], scales["sleep_hours"]["answered"]) == (None, 0)
+        assert snapshot["series"] == [
+            ["2026-05-18", None, None, 2.0, None],
+            ["2026-05-19", 4.0, None, None, None],
+        ]
+
+    def test_best_and_hardest_days_are_only_days_with_a_mood(self, appointment, patient):
+        DailyEntryFactory(patient=patient, day=date(2026, 5, 10), mood=None, anxiety=9)
+        DailyEntryFactory(patient=patient, day=date(2026, 5, 11), mood=3, anxiety=None)
+        DailyEntryFactory(patient=patient, day=date(2026, 5, 12), mood=None, anxiety=1)
+        days = summaries.build(appointment)["days"]
+        assert days["best_day"]["day"] == "2026-05-11"
+        assert days["best_day"]["anxiety"] is None
+        assert days["worst_day"] is None  # the one day with a mood is already the best
+
+    def test_no_mood_answered_means_no_best_or_hardest_day(self, appointment, patient):
+        DailyEntryFactory(patient=patient, day=date(2026, 5, 10), mood=None)
+        assert summaries.build(appointment)["days"] == {"best_day": None, "worst_day": None}
 
     def test_best_and_hardest_days(self, appointment, patient):
         DailyEntryFactory(patient=patient, day=date(2026, 5, 18), mood=9)
@@ -104,6 +152,16 @@ class TestWhatItHolds:
         [symptom] = summaries.build(appointment)["symptoms"]
         assert (symptom["days_present"], symptom["days_rated"]) == (2, 3)
         assert symptom["mean_severity"] == pytest.approx(1.3, abs=0.05)
+
+    def test_symptom_frequency_counts_rated_days_only(self, appointment, patient):
+        worry = SymptomFactory(patient=patient, name="Worry")
+        for day, severity in ((14, 2), (15, None), (16, None), (17, 0)):
+            entry = DailyEntryFactory(patient=patient, day=date(2026, 5, day))
+            if severity is not None:
+                SymptomRatingFactory(entry=entry, symptom=worry, severity=severity)
+        [symptom] = summaries.build(appointment)["symptoms"]
+        assert (symptom["days_present"], symptom["days_rated"]) == (1, 2)
+        assert symptom["mean_severity"] == 1.0
 
     def test_agenda_flagged_days_parked_topics_goals_homework(self, appointment, patient):
         AgendaItemFactory(patient=patient, text="The holiday plans")
@@ -133,6 +191,27 @@ class TestWhatItHolds:
         [phq9] = summaries.build(appointment)["measures"]
         assert (phq9["total"], phq9["band"], phq9["change"]) == (9, "mild", -9)
         assert phq9["reliable"] and phq9["direction"] == "better"
+
+    def test_many_gad7s_after_a_phq9_still_leave_both_changes(self, appointment, patient):
+        for days_ago, total in ((60, 20), (40, 12)):
+            MeasureResponseFactory(
+                patient=patient, kind="phq9", answers=[1] * 9, total=total, band="moderate",
+                taken_at=NOW - timedelta(days=days_ago),
+            )  # fmt: skip
+        for n in range(12):  # weekly GAD-7s since, newest last
+            MeasureResponseFactory(
+                patient=patient, kind="gad7", answers=[1] * 7, total=16 - n, band="mild",
+                taken_at=NOW - timedelta(days=36 - 3 * n),
+            )  # fmt: skip
+        by_name = {item["name"]: item for item in summaries.build(appointment)["measures"]}
+        assert (by_name["PHQ-9"]["total"], by_name["PHQ-9"]["change"]) == (12, -8)
+        assert by_name["PHQ-9"]["taken_on"] == (NOW - timedelta(days=40)).date().isoformat()
+        assert (by_name["GAD-7"]["total"], by_name["GAD-7"]["change"]) == (5, -1)
+
+    def test_a_questionnaire_taken_once_has_no_change(self, appointment, patient):
+        MeasureResponseFactory(patient=patient, kind="gad7", taken_at=NOW - timedelta(days=1))
+        [gad7] = summaries.build(appointment)["measures"]
+        assert gad7["change"] is None and not gad7["reliable"]
 
     def test_safety_events_and_recent_attendance(self, appointment, therapist, patient):
         SafetyAlert.objects.create(patient=patient, source="daily_log", created_at=NOW)
@@ -245,7 +324,8 @@ def fill_history(patient, days: int, symptoms: int = 10, measures_count: int = 2
     entries = DailyEntry.objects.bulk_create(
         DailyEntry(
             patient=patient, day=date(2026, 5, 20) - timedelta(days=n), mood=n % 11,
-            anxiety=(n * 3) % 11, energy=(n * 7) % 11, sleep_hours=7,
+            anxiety=None if n % 5 == 0 else (n * 3) % 11, energy=(n * 7) % 11,
+            sleep_hours=None if n % 4 == 0 else 7,
             discuss_next_session=n % 9 == 0, thoughts="a thought" if n % 9 == 0 else "",
         )
         for n in range(days)
@@ -289,6 +369,7 @@ def test_the_query_count_does_not_grow_with_history(
         snapshot = summaries.build(long)
     assert snapshot["overview"]["logged"] > 0
     assert len(snapshot["symptoms"]) == 10
+    assert [item["change"] for item in snapshot["measures"]] == [0, 0]  # one of each kind
 
 
 @pytest.mark.django_db(transaction=True)

@@ -241,3 +241,52 @@ def test_odd_digits_in_a_summary_choice_are_ignored(client, patient, appointment
     )
     assert response.status_code == 302
     assert summaries.draft_for(appointment).included_thoughts == []
+
+
+def test_a_log_touching_only_mood_counts_one_answered_mood_and_no_anxiety(
+    client, therapist, patient
+):
+    """GIVEN a new patient with no history
+    WHEN they save a daily log touching only the mood, and share their summary
+    THEN the therapist reads one answered mood, no anxiety, and how many days each
+    average rests on."""
+    session = AppointmentFactory(
+        therapist=therapist, patient=patient, starts_at=timezone.now() + timedelta(days=2)
+    )
+    client.force_login(patient)
+    client.post(reverse("journal:entry", args=[patient.today()]), {"mood": "6"})
+    client.post(reverse("prep:summary_generate", args=[session.pk]))
+    keep = list(summaries.item_keys(summaries.draft_for(session).snapshot))
+    client.post(
+        reverse("prep:summary_choices", args=[session.pk]), {"show": keep, "action": "share"}
+    )
+    client.force_login(therapist)
+    page = client.get(read_url(session)).content.decode()
+    days = summaries.latest_shared(session).snapshot["period"]["days"]
+    assert f"1 of {days} days logged." in page
+    rows = dict(re.findall(r'<tr><th scope="row">(\w+)[^<]*</th>\s*<td>(.*?)</td>', page))
+    assert rows["Mood"] == f'6.0<br><span class="small text-muted">1 of {days} days answered</span>'
+    assert (
+        rows["Anxiety"] == f'–<br><span class="small text-muted">0 of {days} days answered</span>'
+    )
+    assert rows["Energy"].startswith("–")
+    assert rows["Sleep"].startswith("–")
+    assert "Best day:" in page and "mood 6, anxiety not answered, energy not answered" in page
+    assert "Hardest day" not in page
+
+
+def test_an_unanswered_feedback_rating_shows_as_a_dash(client, therapist, patient):
+    from tests.factories import SessionFeedbackFactory
+
+    session = AppointmentFactory(
+        therapist=therapist, patient=patient, starts_at=timezone.now() + timedelta(days=2)
+    )
+    SessionFeedbackFactory(
+        patient=patient, therapist=therapist, session_at=timezone.now() - timedelta(days=5),
+        bond=None, goals=7, approach=None, overall=8,
+    )  # fmt: skip
+    summaries.generate_draft(session)
+    client.force_login(patient)
+    page = client.get(review_url(session)).content.decode()
+    assert "heard –, what matters 7, way we work –, overall 8" in page
+    assert "None" not in page

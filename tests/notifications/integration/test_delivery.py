@@ -189,7 +189,7 @@ def test_a_safety_alert_goes_out_on_the_dispatch_its_own_commit_asks_for(
     delivered_once_each(smtp_sink, list(emails))
     assert sorted(smtp_sink.received()) == sorted((pk, (to,)) for pk, to in emails.items())
     wait_until(worker.dispatch_runs, timeout=10, what="the run's end", details=workers.logs)
-    assert worker.dispatch_runs() == ["{'sent': 2, 'skipped': 0, 'retry': 0, 'failed': 0}"]
+    assert worker.dispatch_runs() == [str(dict(sent=2, skipped=0, expired=0, retry=0, failed=0))]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -242,7 +242,7 @@ def test_a_safety_alert_survives_its_worker_dying_between_claim_and_send(
     time.sleep(0.5)  # a second copy would show by now
     assert smtp_sink.received() == [(email.pk, (therapist.email,))], "exactly one safety email"
     wait_until(second.dispatch_runs, timeout=10, what="the run's end", details=workers.logs)
-    assert second.dispatch_runs() == ["{'sent': 1, 'skipped': 0, 'retry': 0, 'failed': 0}"]
+    assert second.dispatch_runs() == [str(dict(sent=1, skipped=0, expired=0, retry=0, failed=0))]
     email.refresh_from_db()
     assert email.status == Status.SENT
     assert email.sent_at is not None
@@ -285,9 +285,9 @@ def test_with_redis_down_the_app_still_saves_and_the_backlog_drains_later(
         {"mood": "2", "anxiety": "8", "energy": "2", "self_harm_thoughts": "on"},
     )
     assert response.status_code == 302
-    assert response.url == reverse("journal:support")
     assert DailyEntry.objects.filter(patient=patient).count() == 2
     alert = SafetyAlert.objects.get(patient=patient)
+    assert response.url == f"{reverse('journal:support')}?alert={alert.pk}"
     alert_email = safety_email(alert, therapist)
     assert alert_email.status == Status.PENDING
 
@@ -371,7 +371,7 @@ def test_refused_mail_is_retried_with_backoff_then_failed(db, settings, smtp_sin
     def refused_rows():
         return list(Message.objects.filter(pk__in=refused))
 
-    nothing = {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+    nothing = {"sent": 0, "skipped": 0, "expired": 0, "retry": 0, "failed": 0}
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         assert dispatch.dispatch() == {**nothing, "sent": 3, "retry": 3}
