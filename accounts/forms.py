@@ -104,6 +104,24 @@ class InvitePatientForm(forms.Form):
         return email
 
 
+class InviteTherapistForm(forms.Form):
+    """A practice manager asks a therapist to join: accepting creates a therapist
+    account with no patients."""
+
+    email = forms.EmailField(label="Therapist's email address")
+    first_name = name_field(
+        "Their first name (optional)",
+        required=False,
+        help_text="Used to greet them in the invitation.",
+    )
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError("This address already has an account.")
+        return email
+
+
 class AcceptInvitationForm(forms.Form):
     """A new patient's account, created from an invitation: the address is the one
     the invitation went to, so it needs no separate verification."""
@@ -156,6 +174,22 @@ class AcceptInvitationForm(forms.Form):
         }
 
 
+class AcceptTherapistInvitationForm(AcceptInvitationForm):
+    """A new therapist's account, created from a practice manager's invitation. The
+    daily journal reminder is a patient's, so it is not asked."""
+
+    reminder_time = None
+
+    def user_details(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "password": data["password1"],
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "timezone": data["timezone"],
+        }
+
+
 class ProfileForm(forms.ModelForm):
     first_name = name_field("First name", required=False)
     last_name = name_field("Last name", required=False)
@@ -164,3 +198,38 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "timezone"]
+
+
+class AccessLogFilterForm(forms.Form):
+    """The practice manager's filter for the access log: whose reads, between which
+    days (in the manager's time zone). Every field is optional."""
+
+    therapist = forms.ModelChoiceField(
+        queryset=User.objects.filter(role=User.Role.THERAPIST).order_by(
+            "last_name", "first_name", "email"
+        ),
+        required=False,
+        empty_label="Everyone",
+        label="Opened by",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    since = forms.DateField(
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+    until = forms.DateField(
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        for day in (since, until):
+            if day and not 1900 <= day.year <= 2999:
+                raise forms.ValidationError("Choose days between 1900 and 2999.")
+        if since and until and since > until:
+            raise forms.ValidationError("The first day must come before the last day.")
+        return cleaned

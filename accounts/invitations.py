@@ -1,6 +1,7 @@
-"""Invitations: how a patient comes into a therapist's care.
+"""Invitations: how a patient comes into a therapist's care, and how a therapist
+joins the practice (a practice manager invites them).
 
-A therapist invites an address; the email carries a link whose token is the
+A therapist (or manager) invites an address; the email carries a link whose token is the
 invitation's id, signed and time-stamped with Django's signing module. The link
 works once (accepting stamps `accepted_at` with a conditional update, so two tabs
 racing cannot both use it) and expires after settings.INVITATION_MAX_AGE.
@@ -62,10 +63,23 @@ def accept_path(invitation: Invitation) -> str:
 def invite(therapist: User, email: str, first_name: str = "") -> Invitation:
     """A pending invitation from this therapist to this address, new or renewed, and
     its email in the outbox (written by the receiver in the same transaction)."""
+    return _invite(therapist, email, first_name, Invitation.Role.PATIENT)
+
+
+@transaction.atomic
+def invite_therapist(manager: User, email: str, first_name: str = "") -> Invitation:
+    """A practice manager's invitation for a new therapist to join, new or renewed,
+    and its email in the outbox."""
+    if not manager.is_manager:
+        raise PermissionError("Only a practice manager invites therapists.")
+    return _invite(manager, email, first_name, Invitation.Role.THERAPIST)
+
+
+def _invite(sender: User, email: str, first_name: str, role: str) -> Invitation:
     email = User.objects.normalize_email(email)
     invitation = (
         Invitation.objects.select_for_update()
-        .filter(therapist=therapist, email=email, accepted_at=None, revoked_at=None)
+        .filter(therapist=sender, email=email, role=role, accepted_at=None, revoked_at=None)
         .first()
     )
     if invitation:
@@ -74,31 +88,42 @@ def invite(therapist: User, email: str, first_name: str = "") -> Invitation:
         invitation.save(update_fields=["sent_at", "first_name"])
     else:
         invitation = Invitation.objects.create(
-            therapist=therapist, email=email, first_name=first_name
+            therapist=sender, email=email, first_name=first_name, role=role
         )
     invitation_sent.send(sender=Invitation, invitation=invitation)
     return invitation
 
 
-@transaction.atomic
-def accept(invitation: Invitation, patient: User) -> CareLink:
-    """Bring the patient into the therapist's care; each invitation works once."""
+def _claim(invitation: Invitation, person: User) -> None:
+    """Stamp the invitation used by this person; each invitation works once."""
     claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
-        accepted_at=timezone.now(), accepted_by=patient
+        accepted_at=timezone.now(), accepted_by=person
     )
     if not claimed:
         raise InvitationError("used", invitation)
+
+
+def _verify_address(person: User) -> None:
+    # Opening the emailed link proves the person owns the address.
+    EmailAddress.objects.update_or_create(
+        user=person,
+        email=person.email,
+        defaults={"verified": True, "primary": True},
+    )
+
+
+@transaction.atomic
+def accept(invitation: Invitation, patient: User) -> CareLink:
+    """Bring the patient into the therapist's care; each invitation works once."""
+    if invitation.role != Invitation.Role.PATIENT:
+        raise InvitationError("invalid", invitation)
+    _claim(invitation, patient)
     link, created = CareLink.objects.get_or_create(therapist=invitation.therapist, patient=patient)
     if not created and link.ended_at:
         link.ended_at = None
         link.started_at = timezone.now()
         link.save(update_fields=["ended_at", "started_at"])
-    # Opening the emailed link proves the patient owns the address.
-    EmailAddress.objects.update_or_create(
-        user=patient,
-        email=patient.email,
-        defaults={"verified": True, "primary": True},
-    )
+    _verify_address(patient)
     return link
 
 
@@ -108,6 +133,20 @@ def accept_as_new_patient(invitation: Invitation, **details) -> User:
     accept(invitation, patient)
     patient_joined.send(sender=User, patient=patient)
     return patient
+
+
+@transaction.atomic
+def accept_as_new_therapist(invitation: Invitation, **details) -> User:
+    """A therapist account for the invited address, with no patients: they come
+    later, each by the therapist's own invitation."""
+    if invitation.role != Invitation.Role.THERAPIST:
+        raise InvitationError("invalid", invitation)
+    therapist = User.objects.create_user(
+        email=invitation.email, role=User.Role.THERAPIST, **details
+    )
+    _claim(invitation, therapist)
+    _verify_address(therapist)
+    return therapist
 
 
 def revoke(invitation: Invitation) -> bool:

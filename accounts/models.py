@@ -166,15 +166,25 @@ class CareLink(models.Model):
 
 
 class Invitation(models.Model):
-    """A therapist's invitation to a patient, sent by email as a signed link.
+    """An invitation sent by email as a signed link: a therapist's to a patient, or a
+    practice manager's to a new therapist (`role` says which).
 
     The link carries only the invitation's id, signed and time-stamped
     (accounts/invitations.py); accepting stamps `accepted_at` exactly once.
     """
 
+    class Role(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        THERAPIST = "therapist", "Therapist"
+
+    # Who sent it: the therapist for a patient invitation, the practice manager for
+    # a therapist invitation.
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
     )
+    # The account accepting it creates: a patient in the sender's care, or a
+    # therapist with no patients yet.
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
     email = models.EmailField()
     # Typed by the therapist about someone who has not agreed to anything yet.
     first_name = EncryptedTextField("patient's first name", blank=True)
@@ -211,3 +221,83 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+
+class AccessRecordQuerySet(models.QuerySet):
+    """The access log is written once and never changed: no bulk update or delete
+    through the app. Erasure is the one exception (`forget_patient`)."""
+
+    def update(self, **kwargs):
+        raise PermissionError("The access log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The access log is append-only.")
+
+    def forget_patient(self, patient) -> int:
+        """The patient deleted their account: the rows about them (and any they
+        made, such as downloading their data) keep only "someone's data was read"
+        and when. No link to the person, no object id."""
+        update = models.QuerySet.update
+        about = self.filter(patient=patient)
+        count = update(about, patient=None, patient_erased=True, object_id="")
+        update(self.filter(viewer=patient), viewer=None, object_id="")
+        return count
+
+
+class AccessRecord(models.Model):
+    """Someone opened a patient's data: who, whose, what kind and when. Never the
+    data itself. Recorded by accounts.audit.record; the patient sees their own."""
+
+    class Kind(models.TextChoices):
+        SUMMARY = "summary", "shared summary"
+        PATIENT_PAGE = "patient_page", "patient page"
+        PLAN = "plan", "plan"
+        FEEDBACK = "feedback", "feedback"
+        ALLIANCE_ALERT = "alliance_alert", "alliance alert"
+        MEASURE_PLAN = "measure_plan", "questionnaire schedule"
+        ESCALATION = "escalation", "escalation"
+        ADMIN = "admin", "admin record"
+        EXPORT = "export", "data export"
+        ERASURE = "erasure", "account erasure"
+
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accesses_made",
+    )
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accesses_recorded",
+    )
+    # The patient's account was erased: the row no longer says whose data it was.
+    patient_erased = models.BooleanField(default=False)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # The id of what was opened, where there is one (for the admin, "app.model:pk").
+    object_id = models.CharField(max_length=120, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = AccessRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["patient", "-at"], name="accounts_access_patient_idx"),
+            models.Index(fields=["viewer", "-at"], name="accounts_access_viewer_idx"),
+            models.Index(fields=["-at"], name="accounts_access_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} opened {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The access log is append-only.")

@@ -7,17 +7,20 @@ app_name = "accounts"
 urlpatterns = [
     path("patients/", views.patient_list, name="patient_list"),
     path("patients/invite/", views.invite_patient, name="invite_patient"),
-    path("patients/<int:patient_id>/", views.patient_detail, name="patient_detail"),
+    path("patients/<id:patient_id>/", views.patient_detail, name="patient_detail"),
     path(
-        "invitations/<int:invitation_id>/resend/",
+        "invitations/<id:invitation_id>/resend/",
         views.resend_invitation,
         name="resend_invitation",
     ),
     path(
-        "invitations/<int:invitation_id>/revoke/",
+        "invitations/<id:invitation_id>/revoke/",
         views.revoke_invitation,
         name="revoke_invitation",
     ),
     path("invite/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("practice/therapists/invite/", views.invite_therapist, name="invite_therapist"),
     path("settings/", views.profile, name="profile"),
+    path("settings/who-opened-my-data/", views.my_access_log, name="my_access_log"),
+    path("practice/access-log/", views.practice_access_log, name="practice_access_log"),
 ]

@@ -1,6 +1,9 @@
+from datetime import datetime, time, timedelta
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -8,16 +11,25 @@ from django.views.decorators.http import require_POST
 
 from core.submissions import one_submission
 
-from . import invitations
+from . import audit, invitations
 from .access import (
     get_invitation_for_therapist,
     get_patient_for_therapist,
+    manager_required,
+    patient_required,
     patients_of,
     therapist_required,
 )
-from .forms import AcceptInvitationForm, InvitePatientForm, ProfileForm
+from .forms import (
+    AcceptInvitationForm,
+    AcceptTherapistInvitationForm,
+    AccessLogFilterForm,
+    InvitePatientForm,
+    InviteTherapistForm,
+    ProfileForm,
+)
 from .invitations import InvitationError
-from .models import Invitation, User
+from .models import AccessRecord, Invitation, User
 
 
 @therapist_required
@@ -35,6 +47,7 @@ def patient_list(request):
 def patient_detail(request, patient_id: int):
     patient = get_patient_for_therapist(request.user, patient_id)
     link = patient.therapist_links.get(therapist=request.user)
+    audit.record(request.user, patient, audit.Kind.PATIENT_PAGE)
     return render(request, "accounts/patient_detail.html", {"patient": patient, "link": link})
 
 
@@ -49,7 +62,9 @@ def _invitation_queued(request, invitation: Invitation) -> None:
 @therapist_required
 @one_submission
 def invite_patient(request):
-    form = InvitePatientForm(request.POST or None, therapist=request.user)
+    form = InvitePatientForm(
+        request.POST if request.method == "POST" else None, therapist=request.user
+    )
     if request.method == "POST":
         if form.is_valid():
             invitation = invitations.invite(
@@ -82,11 +97,40 @@ def revoke_invitation(request, invitation_id: int):
     return redirect("accounts:patient_list")
 
 
+@manager_required
+@one_submission
+def invite_therapist(request):
+    """A practice manager invites a therapist to join; in production this is the
+    way a therapist account comes to exist (OPEN_SIGNUP is off)."""
+    form = InviteTherapistForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        invitation = invitations.invite_therapist(
+            request.user, form.cleaned_data["email"], form.cleaned_data["first_name"]
+        )
+        messages.success(
+            request,
+            f"Invitation to {invitation.email} saved; the email goes out within a minute. "
+            "To send it again, invite the same address again.",
+        )
+        return redirect("accounts:invite_therapist")
+    pending = Invitation.objects.filter(
+        role=Invitation.Role.THERAPIST, accepted_at=None, revoked_at=None
+    ).select_related("therapist")
+    return render(
+        request,
+        "accounts/invite_therapist.html",
+        {"form": form, "pending_invitations": pending},
+        status=400 if form.errors else 200,
+    )
+
+
 def accept_invitation(request, token: str):
     try:
         invitation = invitations.resolve(token)
     except InvitationError as error:
         return _unusable_invitation(request, error)
+    if invitation.role == Invitation.Role.THERAPIST:
+        return _accept_therapist_invitation(request, invitation)
 
     user = request.user
     context = {"invitation": invitation, "therapist": invitation.therapist}
@@ -107,7 +151,7 @@ def accept_invitation(request, token: str):
         return render(request, "accounts/invitation_sign_in.html", context)
 
     form = AcceptInvitationForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         email=invitation.email,
         initial={"first_name": invitation.first_name},
     )
@@ -132,16 +176,56 @@ def accept_invitation(request, token: str):
     return render(request, "accounts/invitation_accept.html", context)
 
 
+def _accept_therapist_invitation(request, invitation: Invitation):
+    """A practice manager's invitation: it creates a new therapist account, with no
+    patients, for the invited address."""
+    context = {"invitation": invitation, "manager": invitation.therapist}
+    if request.user.is_authenticated:
+        return render(request, "accounts/invitation_wrong_account.html", context, status=403)
+    if User.objects.filter(email=invitation.email).exists():
+        return render(request, "accounts/invitation_therapist_taken.html", context, status=409)
+    form = AcceptTherapistInvitationForm(
+        request.POST if request.method == "POST" else None,
+        email=invitation.email,
+        initial={"first_name": invitation.first_name},
+    )
+    context["form"] = form
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "accounts/invitation_accept_therapist.html", context, status=400)
+        try:
+            therapist = invitations.accept_as_new_therapist(invitation, **form.user_details())
+        except InvitationError as error:
+            return _unusable_invitation(request, error)
+        except IntegrityError:
+            # The same address made an account a moment ago (a second tab).
+            return redirect(request.path)
+        login(request, therapist, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            f"Welcome, {therapist.first_name}. Your therapist account is ready; "
+            "invite your patients when you are ready.",
+        )
+        return redirect("home")
+    return render(request, "accounts/invitation_accept_therapist.html", context)
+
+
 def _unusable_invitation(request, error: InvitationError):
     status = 404 if error.reason == "invalid" else 410
+    for_therapist = (
+        error.invitation is not None and error.invitation.role == Invitation.Role.THERAPIST
+    )
     return render(
-        request, "accounts/invitation_unusable.html", {"reason": error.reason}, status=status
+        request,
+        "accounts/invitation_unusable.html",
+        {"reason": error.reason, "for_therapist": for_therapist},
+        status=status,
     )
 
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
             form.save()
@@ -149,3 +233,49 @@ def profile(request):
             return redirect("accounts:profile")
         return render(request, "accounts/profile.html", {"form": form}, status=400)
     return render(request, "accounts/profile.html", {"form": form})
+
+
+ACCESS_LOG_PAGE_SIZE = 50
+
+
+@patient_required
+def my_access_log(request):
+    """Who opened what of mine, newest first, in plain words."""
+    page = Paginator(audit.for_patient(request.user), ACCESS_LOG_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    lines = [audit.sentence_for_patient(entry, request.user) for entry in page]
+    return render(request, "accounts/my_access_log.html", {"page": page, "lines": lines})
+
+
+@manager_required
+def practice_access_log(request):
+    """Every read of a patient's data, filtered by who read it and between which
+    days (the manager's own time zone)."""
+    form = AccessLogFilterForm(request.GET or None)
+    entries = AccessRecord.objects.select_related("viewer", "patient")
+    status = 200
+    if form.is_bound and not form.is_valid():
+        entries, status = entries.none(), 400
+    elif form.is_bound:
+        zone = request.user.zone
+        if form.cleaned_data["therapist"]:
+            entries = entries.filter(viewer=form.cleaned_data["therapist"])
+        if form.cleaned_data["since"]:
+            start = datetime.combine(form.cleaned_data["since"], time.min, tzinfo=zone)
+            entries = entries.filter(at__gte=start)
+        if form.cleaned_data["until"]:
+            end = datetime.combine(
+                form.cleaned_data["until"] + timedelta(days=1), time.min, tzinfo=zone
+            )
+            entries = entries.filter(at__lt=end)
+    page = Paginator(entries, ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    rows = [(entry, audit.who_read(entry)) for entry in page]
+    return render(
+        request,
+        "accounts/practice_access_log.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+        status=status,
+    )

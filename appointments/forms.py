@@ -11,6 +11,10 @@ from .models import Appointment
 DURATIONS = [(30, "30 minutes"), (45, "45 minutes"), (50, "50 minutes"), (60, "1 hour"),
              (90, "1½ hours")]  # fmt: skip
 
+# Sessions are booked at most this far ahead; it also keeps every date the booking
+# leads to (reminders, the summary's period, the calendar file) inside the calendar.
+BOOKING_HORIZON = timedelta(days=2 * 366)
+
 
 class AppointmentForm(forms.ModelForm):
     """Book or move a session; the date and time are in the therapist's time zone."""
@@ -29,7 +33,8 @@ class AppointmentForm(forms.ModelForm):
         model = Appointment
         fields = ["patient", "kind", "location"]
         labels = {"kind": "Where", "location": "Room, address or video link"}
-        widgets = {"kind": forms.RadioSelect}
+        # The location is one line, though stored as (encrypted) text.
+        widgets = {"kind": forms.RadioSelect, "location": forms.TextInput}
 
     def __init__(self, *args, therapist, **kwargs):
         self.therapist = therapist
@@ -53,6 +58,12 @@ class AppointmentForm(forms.ModelForm):
             location = forms.URLField(assume_scheme="https").clean(location)
         return location
 
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > timezone.localdate(timezone=self.therapist.zone) + BOOKING_HORIZON:
+            raise forms.ValidationError("Choose a date within the next two years.")
+        return day
+
     def clean(self):
         cleaned = super().clean()
         day, start, duration = cleaned.get("day"), cleaned.get("start"), cleaned.get("duration")
@@ -61,13 +72,18 @@ class AppointmentForm(forms.ModelForm):
                 # The instant, in UTC: adding the length to a time that carries its
                 # zone would count on the wall clock across a clock change.
                 starts_at = booking.local_start(day, start, self.therapist.zone).astimezone(UTC)
+                ends_at = starts_at + timedelta(minutes=duration)
             except booking.BookingError as error:
                 raise forms.ValidationError(str(error)) from None
+            except OverflowError:
+                # 1 January of year 1, east of Greenwich, is before the calendar's start.
+                self.add_error("start", "Choose a time in the future.")
+                return cleaned
             if starts_at <= timezone.now():
                 self.add_error("start", "Choose a time in the future.")
             self.instance.therapist = self.therapist
             self.instance.starts_at = starts_at
-            self.instance.ends_at = starts_at + timedelta(minutes=duration)
+            self.instance.ends_at = ends_at
             try:
                 booking.check_free(
                     self.therapist, starts_at, self.instance.ends_at, self.instance.pk

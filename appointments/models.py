@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.access import cared_for_by
+from core.fields import EncryptedTextField
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -46,8 +47,9 @@ class Appointment(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.IN_PERSON)
-    # The room or address for in-person sessions, the link for video.
-    location = models.CharField(max_length=300, blank=True)
+    # The room or address for in-person sessions, the link for video; encrypted (a
+    # home address or a private video room says where the patient is).
+    location = EncryptedTextField(max_length=300, blank=True)
     # Empty until the session is cancelled or its attendance is recorded.
     outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True)
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)

@@ -15,7 +15,6 @@ from accounts.access import (
     therapists_of,
 )
 from core.submissions import one_submission
-from notifications.forms import PracticeSettingsForm
 from notifications.models import Message, PracticeSettings
 
 from . import booking, emails
@@ -36,7 +35,8 @@ def _therapists_appointment(request, appointment_id: int) -> Appointment:
 def appointment_new(request):
     initial = {}
     patient = request.GET.get("patient", "")
-    if patient.isascii() and patient.isdigit():
+    # A patient's id (no id is longer than 19 digits; int() refuses 4,300+).
+    if patient.isascii() and patient.isdigit() and len(patient) <= 19:
         initial["patient"] = int(patient)
     return _appointment_form(request, Appointment(), initial)
 
@@ -188,14 +188,11 @@ def appointment_action(request, token: str):
 
 
 @therapist_required
+@require_http_methods(["GET", "HEAD"])
 def reminder_log(request):
-    """The emails about this therapist's sessions, and the practice's reminder times."""
+    """The emails about this therapist's sessions, and the practice's reminder times
+    as text: the practice manager sets those (notifications.views.practice_settings)."""
     therapist = request.user
-    form = PracticeSettingsForm(request.POST or None, instance=PracticeSettings.current())
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Reminder times saved for sessions booked from now on.")
-        return redirect("appointments:reminder_log")
     about_my_sessions = Message.objects.filter(
         kind__in=(*emails.ABOUT_A_SESSION, emails.CANCELLED),
         target_id__in=Appointment.objects.of_therapist(therapist).values("pk"),
@@ -208,7 +205,6 @@ def reminder_log(request):
             "failed": about_my_sessions.filter(status=Message.Status.FAILED).order_by("-due_at")[
                 :20
             ],
-            "form": form,
+            "practice": PracticeSettings.current(),
         },
-        status=400 if form.errors else 200,
     )

@@ -380,8 +380,9 @@ STORAGES = {
 
 # Security headers and cookies. Production sits behind TLS (a proxy sets
 # X-Forwarded-Proto); /healthz stays reachable over plain HTTP for container checks.
-# Messages can name a symptom or a topic: keep them server-side, not in a cookie.
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Messages can name a person, a symptom or an event: keep them server-side, not in
+# a cookie, and encrypted in the session row (core/messages.py).
+MESSAGE_STORAGE = "core.messages.EncryptedSessionStorage"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 CSRF_COOKIE_HTTPONLY = True

@@ -7,11 +7,20 @@ old one). A value no key can decrypt raises EncryptionKeyError: the app fails
 closed rather than show ciphertext or an empty field.
 """
 
+import base64
+import hashlib
+import hmac
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+# Keyed hashes (below) use a key derived from each encryption key, never the key
+# itself, so the two uses cannot be confused.
+HASH_KEY_INFO = b"between-sessions keyed hash v1"
 
 
 class EncryptionKeyError(Exception):
@@ -47,6 +56,34 @@ def decrypt(token: str) -> str:
             "Stored text could not be decrypted with any key in FIELD_ENCRYPTION_KEYS. "
             "Was a key removed before `rotate_encryption_keys` ran?"
         ) from None
+
+
+@cache
+def _hash_keys_for(keys: tuple[str, ...]) -> tuple[bytes, ...]:
+    _fernet_for(keys)  # the same clear error for a missing or malformed key
+    return tuple(
+        HKDF(algorithm=SHA256(), length=32, salt=None, info=HASH_KEY_INFO).derive(
+            base64.urlsafe_b64decode(key.encode())
+        )
+        for key in keys
+    )
+
+
+def _hash_keys() -> tuple[bytes, ...]:
+    return _hash_keys_for(tuple(settings.FIELD_ENCRYPTION_KEYS))
+
+
+def keyed_hash(text: str) -> str:
+    """HMAC-SHA256 of text with a key derived from the first encryption key: equal
+    text gives an equal hash, so a column of these can be unique or looked up,
+    while the database (or a copy of it) cannot test guesses without the key."""
+    return hmac.new(_hash_keys()[0], text.encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_hashes(text: str) -> list[str]:
+    """The hash under every key, first key first: a lookup still finds a row written
+    before a new first key was added and `rotate_encryption_keys` ran."""
+    return [hmac.new(key, text.encode(), hashlib.sha256).hexdigest() for key in _hash_keys()]
 
 
 def rotate(token: str) -> str:

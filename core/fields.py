@@ -32,6 +32,53 @@ def encrypted_fields():
                 yield model, field.name
 
 
+def match_text(text: str) -> str:
+    """What two values must share to count as the same: case and spacing ignored."""
+    return " ".join((text or "").split()).casefold()
+
+
+class KeyedHashField(models.CharField):
+    """A keyed hash (core/crypto.py) of another field of the same row, usually an
+    encrypted one, ignoring case and spacing. It is set on every save, bulk_create
+    included, so the database can keep values unique and find a row by value
+    without ever holding the plaintext. A save(update_fields=[...]) naming the source
+    field must name this one too, and queryset.update() of the source is not followed;
+    `rotate_encryption_keys` recomputes it with the new first key."""
+
+    def __init__(self, *args, source: str, **kwargs):
+        self.source = source
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def hash_of(self, text: str) -> str:
+        return crypto.keyed_hash(match_text(text))
+
+    def lookup_values(self, text: str) -> list[str]:
+        """Every hash text may be stored under (one per key, during a rotation)."""
+        return crypto.keyed_hashes(match_text(text))
+
+    def pre_save(self, model_instance, add):
+        value = self.hash_of(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def keyed_hash_fields():
+    """Every (model, KeyedHashField) pair, for key rotation."""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, KeyedHashField):
+                yield model, field
+
+
 class EncryptedJSONField(EncryptedTextField):
     """A JSON document stored encrypted (summary snapshots hold health data)."""
 

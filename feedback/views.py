@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import audit
 from accounts.access import (
     get_patient_for_therapist,
     manager_required,
@@ -111,6 +112,7 @@ def _alert_for_therapist(therapist, alert_id: int) -> AllianceAlert:
 @therapist_required
 def alert_detail(request, alert_id: int):
     alert = _alert_for_therapist(request.user, alert_id)
+    audit.record(request.user, alert.feedback.patient, audit.Kind.ALLIANCE_ALERT, alert.pk)
     form = ReplyForm(request.POST or None, instance=alert)
     if request.method == "POST" and form.is_valid():
         alerts.acknowledge(alert, form.cleaned_data["reply"])
@@ -127,6 +129,7 @@ def alert_detail(request, alert_id: int):
 @therapist_required
 def patient_feedback(request, patient_id: int):
     patient = get_patient_for_therapist(request.user, patient_id)
+    audit.record(request.user, patient, audit.Kind.FEEDBACK)
     feedback = list(
         records.visible_to_therapist(request.user, patient)
         .select_related("alert", "escalation")
@@ -146,12 +149,19 @@ def patient_feedback(request, patient_id: int):
 
 @manager_required
 def practice_home(request):
+    escalations = list(practice.escalations()[:100])
+    # Each escalation shown is a patient's words read by the manager.
+    audit.record_many(
+        request.user,
+        audit.Kind.ESCALATION,
+        ((escalation.feedback.patient, escalation.pk) for escalation in escalations),
+    )
     return render(
         request,
         "feedback/practice_home.html",
         {
             "therapists": practice.therapists_with_counts(),
-            "escalations": practice.escalations()[:100],
+            "escalations": escalations,
             "questions": QUESTIONS,
         },
     )

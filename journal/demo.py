@@ -9,7 +9,15 @@ from decimal import Decimal
 from django.utils import timezone
 
 from . import entries, measures
-from .models import DailyEntry, MeasureResponse, ParkedTopic, SafetyAlert, Symptom, SymptomRating
+from .models import (
+    DailyEntry,
+    MeasureResponse,
+    ParkedTopic,
+    SafetyAlert,
+    Symptom,
+    SymptomRating,
+    by_name,
+)
 
 DAYS = 60
 HARD_WEEK = range(24, 31)  # days ago
@@ -40,7 +48,8 @@ def seed_history(patient, seed: int) -> bool:
         return False
     rng = random.Random(seed)  # noqa: S311 (a repeatable story, not a secret)
     entries.ensure_starter_symptoms(patient)
-    symptoms = list(Symptom.objects.active().filter(patient=patient))
+    # By name, as before names were encrypted: the same story for the same seed.
+    symptoms = by_name(Symptom.objects.active().filter(patient=patient))
     today = patient.today()
     now = timezone.now()
 

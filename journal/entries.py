@@ -4,13 +4,13 @@ and saving an entry with its ratings in one step."""
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.dispatch import receiver
 
 from accounts.signals import patient_joined
 
 from . import safety
-from .models import DailyEntry, Symptom, SymptomRating
+from .models import DailyEntry, Symptom, SymptomRating, by_name
 
 # Missed days are normal: the last week can be filled in, the future cannot.
 BACKFILL_DAYS = 7
@@ -49,14 +49,18 @@ def ensure_starter_symptoms(patient) -> None:
         )
 
 
-def symptoms_for_log(patient):
+def symptoms_for_log(patient) -> list[Symptom]:
     """Active symptoms, the ones felt most recently first, so a returning patient
-    finds theirs at the top."""
-    return (
+    finds theirs at the top; then by name (in Python: names are encrypted)."""
+    symptoms = by_name(
         Symptom.objects.active()
         .filter(patient=patient)
         .annotate(last_felt=Max("ratings__entry__day", filter=Q(ratings__severity__gt=0)))
-        .order_by(F("last_felt").desc(nulls_last=True), "name")
+    )
+    # A stable sort keeps names in order among symptoms last felt the same day.
+    return sorted(
+        symptoms,
+        key=lambda s: (s.last_felt is None, -s.last_felt.toordinal() if s.last_felt else 0),
     )
 
 

@@ -104,6 +104,8 @@ class SymptomForm(forms.ModelForm):
         model = Symptom
         fields = ["name"]
         labels = {"name": "Symptom"}
+        # One line (the model field is text, stored encrypted).
+        widgets = {"name": forms.TextInput}
 
     def __init__(self, *args, patient, **kwargs):
         self.patient = patient
@@ -111,7 +113,7 @@ class SymptomForm(forms.ModelForm):
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
-        clash = Symptom.objects.active().filter(patient=self.patient, name__iexact=name)
+        clash = Symptom.objects.active().filter(patient=self.patient).named(name)
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():

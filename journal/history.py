@@ -118,13 +118,12 @@ def trends(patient, weeks: int) -> Trends:
     )
 
     symptoms: dict[str, dict[date, int]] = {}
-    for name, day, severity in (
-        SymptomRating.objects.filter(entry__patient=patient, entry__day__range=(start, end))
-        .order_by("symptom__name")
-        .values_list("symptom__name", "entry__day", "severity")
-    ):
+    for name, day, severity in SymptomRating.objects.filter(
+        entry__patient=patient, entry__day__range=(start, end)
+    ).values_list("symptom__name", "entry__day", "severity"):
         symptoms.setdefault(name, {})[day] = severity
-    symptom_rows = list(symptoms.items())
+    # By name in Python: names are encrypted, so the database cannot order them.
+    symptom_rows = sorted(symptoms.items())
     heat = charts.heat_map("symptoms", f"Symptom severity, last {weeks} weeks", symptom_rows, days)
     rows = [by_day[day] for day in reversed(days) if day in by_day]
     return Trends(

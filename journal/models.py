@@ -2,10 +2,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 
-from core.fields import EncryptedTextField
+from core.fields import EncryptedTextField, KeyedHashField
 
 SEVERITY_CHOICES = [(0, "None"), (1, "Mild"), (2, "Moderate"), (3, "Severe")]
 
@@ -18,6 +17,18 @@ class SymptomQuerySet(models.QuerySet):
     def active(self):
         return self.filter(retired_at__isnull=True)
 
+    def named(self, name: str):
+        """Symptoms with this name, ignoring case and spacing (the name itself is
+        encrypted, so the match is on its keyed hash)."""
+        return self.filter(name_key__in=Symptom._meta.get_field("name_key").lookup_values(name))
+
+
+def by_name(symptoms) -> list:
+    """By name, in Python: the database cannot order by an encrypted name. Python
+    compares code points, as the database's C collation did before the name was
+    encrypted, so lists keep their order."""
+    return sorted(symptoms, key=lambda symptom: symptom.name)
+
 
 class Symptom(models.Model):
     """One of a patient's own symptoms. Retiring hides it from the daily form but
@@ -26,18 +37,21 @@ class Symptom(models.Model):
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="symptoms"
     )
-    name = models.CharField(max_length=60)
+    # The patient's own words, encrypted; name_key (a keyed hash of it, case and
+    # spacing ignored) keeps two active symptoms from sharing a name.
+    name = EncryptedTextField(max_length=60)
+    name_key = KeyedHashField(source="name")
     created_at = models.DateTimeField(default=timezone.now)
     retired_at = models.DateTimeField(null=True, blank=True)
 
     objects = SymptomQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        # Not by name: it is ciphertext in the database (see by_name).
+        ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                "patient",
-                Lower("name"),
+                fields=["patient", "name_key"],
                 condition=Q(retired_at__isnull=True),
                 name="journal_symptom_unique_active_name",
             )
@@ -45,6 +59,11 @@ class Symptom(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None and "name" in update_fields:
+            update_fields = {*update_fields, "name_key"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 class DailyEntry(models.Model):

@@ -114,6 +114,8 @@ def report_for(patient, alert_id: str | None) -> Report | None:
     None for anything else (no id, a malformed one, another person's alert)."""
     if not alert_id or not alert_id.isdigit() or not getattr(patient, "is_patient", False):
         return None
+    if not alert_id.isascii() or len(alert_id) > 18:  # "²" is a digit; no id is longer
+        return None
     alert = SafetyAlert.objects.filter(pk=int(alert_id), patient=patient).first()
     if alert is None:
         return None

@@ -28,19 +28,19 @@ urlpatterns = [
     path("journal/mood/", views.quick_mood, name="quick_mood"),
     path("journal/support/", views.support, name="support"),
     path("journal/symptoms/", views.symptoms, name="symptoms"),
-    path("journal/symptoms/<int:symptom_id>/rename/", views.rename_symptom, name="rename_symptom"),
-    path("journal/symptoms/<int:symptom_id>/retire/", views.retire_symptom, name="retire_symptom"),
+    path("journal/symptoms/<id:symptom_id>/rename/", views.rename_symptom, name="rename_symptom"),
+    path("journal/symptoms/<id:symptom_id>/retire/", views.retire_symptom, name="retire_symptom"),
     path(
-        "journal/symptoms/<int:symptom_id>/restore/", views.restore_symptom, name="restore_symptom"
+        "journal/symptoms/<id:symptom_id>/restore/", views.restore_symptom, name="restore_symptom"
     ),
     path("journal/parked/", views.parked_topics, name="parked_topics"),
     path(
-        "journal/parked/<int:topic_id>/visibility/",
+        "journal/parked/<id:topic_id>/visibility/",
         views.parked_topic_visibility,
         name="parked_topic_visibility",
     ),
     path(
-        "journal/parked/<int:topic_id>/delete/",
+        "journal/parked/<id:topic_id>/delete/",
         views.delete_parked_topic,
         name="delete_parked_topic",
     ),
@@ -48,10 +48,10 @@ urlpatterns = [
     path("journal/trends/", views.trends, name="trends"),
     path("journal/measures/", views.measure_list, name="measures"),
     path("journal/measures/<slug:kind>/new/", views.measure_new, name="measure_new"),
-    path("journal/measures/<int:response_id>/", views.measure_detail, name="measure_detail"),
-    path("patients/<int:patient_id>/questionnaires/", views.measure_plan, name="measure_plan"),
+    path("journal/measures/<id:response_id>/", views.measure_detail, name="measure_detail"),
+    path("patients/<id:patient_id>/questionnaires/", views.measure_plan, name="measure_plan"),
     path(
-        "safety-alerts/<int:alert_id>/acknowledge/",
+        "safety-alerts/<id:alert_id>/acknowledge/",
         views.acknowledge_alert,
         name="acknowledge_alert",
     ),

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import audit
 from accounts.access import (
     cared_for_by,
     get_patient_for_therapist,
@@ -24,7 +25,15 @@ from .forms import (
     QuickMoodForm,
     SymptomForm,
 )
-from .models import DailyEntry, MeasurePlan, MeasureResponse, ParkedTopic, SafetyAlert, Symptom
+from .models import (
+    DailyEntry,
+    MeasurePlan,
+    MeasureResponse,
+    ParkedTopic,
+    SafetyAlert,
+    Symptom,
+    by_name,
+)
 
 
 @patient_required
@@ -102,8 +111,11 @@ def _read_only_day(request, day: date):
     (a form left open past the window) changes nothing."""
     patient = request.user
     saved = DailyEntry.objects.filter(patient=patient, day=day).first()
+    # By name in Python: names are encrypted.
     ratings = (
-        list(saved.ratings.select_related("symptom").order_by("symptom__name")) if saved else []
+        sorted(saved.ratings.select_related("symptom"), key=lambda rating: rating.symptom.name)
+        if saved
+        else []
     )
     refused = request.method == "POST"
     if refused:
@@ -163,8 +175,8 @@ def symptoms(request):
         "journal/symptoms.html",
         {
             "form": form,
-            "active": Symptom.objects.active().filter(patient=patient),
-            "retired": Symptom.objects.filter(patient=patient, retired_at__isnull=False),
+            "active": by_name(Symptom.objects.active().filter(patient=patient)),
+            "retired": by_name(Symptom.objects.filter(patient=patient, retired_at__isnull=False)),
         },
         status=400 if form.errors else 200,
     )
@@ -201,7 +213,7 @@ def retire_symptom(request, symptom_id: int):
 @patient_required
 def restore_symptom(request, symptom_id: int):
     symptom = _own_symptom(request, symptom_id)
-    if Symptom.objects.active().filter(patient=request.user, name__iexact=symptom.name).exists():
+    if Symptom.objects.active().filter(patient=request.user).named(symptom.name).exists():
         messages.error(request, "You already track a symptom with that name.")
     else:
         symptom.retired_at = None
@@ -230,9 +242,12 @@ def parked_topics(request):
 @require_POST
 @patient_required
 def parked_topic_visibility(request, topic_id: int):
-    topic = get_object_or_404(ParkedTopic, pk=topic_id, patient=request.user)
-    topic.show_title_in_summary = request.POST.get("show") == "1"
-    topic.save(update_fields=["show_title_in_summary"])
+    # One UPDATE: a topic deleted in another tab a moment ago is a 404, not a failed save.
+    changed = ParkedTopic.objects.filter(pk=topic_id, patient=request.user).update(
+        show_title_in_summary=request.POST.get("show") == "1"
+    )
+    if not changed:
+        raise Http404
     return redirect("journal:parked_topics")
 
 
@@ -362,6 +377,7 @@ def measure_detail(request, response_id: int):
 @therapist_required
 def measure_plan(request, patient_id: int):
     patient = get_patient_for_therapist(request.user, patient_id)
+    audit.record(request.user, patient, audit.Kind.MEASURE_PLAN)
     plan = MeasurePlan.objects.filter(patient=patient).first() or MeasurePlan(patient=patient)
     form = MeasurePlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():

@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from accounts.audit import RecordsAdminReads
+
 from .models import Message, PracticeSettings
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(RecordsAdminReads, admin.ModelAdmin):
+    audit_patient = "recipient"
     """The outbox, for operations: what is due, sent, retrying or failed."""
 
     list_display = [

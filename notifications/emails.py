@@ -1,5 +1,7 @@
-"""The invitation email: accounts announces an invitation (accounts/signals.py) and
-it is written into the outbox here, in the same transaction."""
+"""The invitation emails: accounts announces an invitation (accounts/signals.py) and
+it is written into the outbox here, in the same transaction. A therapist's
+invitation to a patient and a practice manager's invitation to a new therapist are
+two kinds, each worded for the person it reaches."""
 
 from django.dispatch import receiver
 from django.utils import timezone
@@ -19,12 +21,20 @@ def _invitation(message) -> Invitation | None:
 
 
 def render(message):
+    return _render(message, "invitation")
+
+
+def render_for_therapist(message):
+    return _render(message, "invitation_therapist")
+
+
+def _render(message, template: str):
     invitation = _invitation(message)
-    # No account yet, so no zone of their own: the inviting therapist's.
+    # No account yet, so no zone of their own: the sender's.
     with timezone.override(invitation.therapist.zone):
         return compose(
             message,
-            "invitation",
+            template,
             {
                 "therapist_name": invitation.therapist.display_name,
                 "first_name": invitation.first_name,
@@ -41,8 +51,15 @@ def still_wanted(message) -> bool:
 
 
 INVITATION = register("invitation", label="Invitation", render=render, still_wanted=still_wanted)
+THERAPIST_INVITATION = register(
+    "therapist_invitation",
+    label="Invitation to join as a therapist",
+    render=render_for_therapist,
+    still_wanted=still_wanted,
+)
 
 
 @receiver(invitation_sent, dispatch_uid="notifications.invitation")
 def queue_invitation(sender, invitation: Invitation, **kwargs) -> None:
-    enqueue(INVITATION, target_id=invitation.pk)
+    kind = THERAPIST_INVITATION if invitation.role == Invitation.Role.THERAPIST else INVITATION
+    enqueue(kind, target_id=invitation.pk)

@@ -9,12 +9,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.access import manager_required
 from accounts.models import User
 
 from . import daily
-from .forms import EmailPreferenceForm, TherapistEmailPreferenceForm
+from .forms import EmailPreferenceForm, PracticeSettingsForm, TherapistEmailPreferenceForm
 from .links import LinkError, preference_for, read_unsubscribe_link
-from .models import EmailPreference
+from .models import EmailPreference, PracticeSettings
 
 
 # Mail clients send the one-click POST (RFC 8058) without a CSRF token; the signed
@@ -81,6 +82,24 @@ ALWAYS_ON = {
         ),
     ],
 }
+
+
+@manager_required
+def practice_settings(request):
+    """The practice-wide reminder schedule: how long before each session the two
+    reminders go out. It reaches every patient, so only a practice manager sets it;
+    therapists see it as text on their reminders page."""
+    form = PracticeSettingsForm(request.POST or None, instance=PracticeSettings.current())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Reminder times saved for sessions booked from now on.")
+        return redirect("notifications:practice_settings")
+    return render(
+        request,
+        "notifications/practice_settings.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def _patient_preferences(request):

@@ -154,21 +154,3 @@ class PreSessionSummary(models.Model):
 
     def __str__(self) -> str:
         return f"Summary v{self.version} for appointment {self.appointment_id}"
-
-
-class AccessEvent(models.Model):
-    """Someone opened a shared summary; the patient sees every one."""
-
-    summary = models.ForeignKey(
-        PreSessionSummary, on_delete=models.CASCADE, related_name="access_events"
-    )
-    viewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    opened_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-opened_at"]
-
-    def __str__(self) -> str:
-        return f"Opened {self.opened_at:%Y-%m-%d %H:%M}"

@@ -118,12 +118,13 @@ def agenda_for(patient) -> tuple[list[AgendaItem], list[AgendaItem]]:
     return [i for i in items if i.done_at is None], [i for i in items if i.done_at]
 
 
-def set_agenda_item_done(item: AgendaItem, done: bool) -> None:
+def set_agenda_item_done(item: AgendaItem, done: bool) -> bool:
+    """False when the item is gone (removed in another tab since it was read)."""
     if done and item.done_at is None:
         item.done_at = timezone.now()
     elif not done:
         item.done_at = None
-    item.save(update_fields=["done_at"])
+    return AgendaItem.objects.filter(pk=item.pk).update(done_at=item.done_at) == 1
 
 
 # The line relationship feedback adds when the patient asks to talk about it.

@@ -3,7 +3,8 @@ and 20) and erasure (Article 17).
 
 `export_zip` builds the download: every section as JSON and as CSV, the
 questionnaires also as FHIR R4 resources, and a README saying what each file is.
-It reads only rows reached from this one patient and writes nothing.
+It reads only rows reached from this one patient; the one write is the access
+log's note that it was made.
 
 `erase` deletes the account in one transaction. Which rows go is not a list kept
 by hand: every model with a foreign key to the user is found by introspection, so
@@ -31,7 +32,8 @@ from django.db.models import ForeignKey, OneToOneField, Q
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from accounts.models import ERASED_EMAIL_DOMAIN, Invitation, User
+from accounts import audit
+from accounts.models import ERASED_EMAIL_DOMAIN, AccessRecord, Invitation, User
 from appointments import emails as appointment_emails
 from appointments.models import Appointment
 from core.models import SubmissionToken
@@ -54,7 +56,6 @@ from notifications.models import EmailPreference, Message
 
 from . import emails as prep_emails
 from .models import (
-    AccessEvent,
     AgendaItem,
     Goal,
     Homework,
@@ -84,6 +85,7 @@ OUTBOX_TARGETS = {
     feedback_emails.ESCALATION: Escalation,
     journal_emails.SAFETY_ALERT: SafetyAlert,
     notification_emails.INVITATION: Invitation,
+    notification_emails.THERAPIST_INVITATION: Invitation,
 }
 
 
@@ -181,6 +183,11 @@ SECTIONS = [
         "Each pre-session summary you shared, exactly as your therapist received it.",
     ),
     ("summary_openings", "Who opened your shared summaries, and when."),
+    (
+        "access_log",
+        "Every time someone opened something of yours here (a page about you, your "
+        "summary, your feedback, this download): who, what kind of thing, and when.",
+    ),
     ("feedback", "How you rated working with your therapist, with any reply to it."),
     ("replies", "Replies your therapist wrote to your feedback."),
     ("escalations", "Feedback you sent to the practice manager."),
@@ -222,10 +229,10 @@ def _sections(patient: User) -> dict[str, list[dict]]:
 
     ratings_by_entry: dict[int, list[dict]] = {}
     rating_rows = []
-    for rating in (
-        SymptomRating.objects.filter(entry__patient=patient)
-        .select_related("entry", "symptom")
-        .order_by("entry__day", "symptom__name")
+    # By day, then name: in Python, as symptom names are encrypted.
+    for rating in sorted(
+        SymptomRating.objects.filter(entry__patient=patient).select_related("entry", "symptom"),
+        key=lambda rating: (rating.entry.day, rating.symptom.name, rating.pk),
     ):
         row = {
             "day": when(rating.entry.day),
@@ -316,16 +323,32 @@ def _sections(patient: User) -> dict[str, list[dict]]:
         }
         for summary in shared
     ]
+    accesses = list(
+        AccessRecord.objects.filter(patient=patient).select_related("viewer").order_by("at", "pk")
+    )
+    summary_of = {
+        str(summary.pk): summary
+        for summary in PreSessionSummary.objects.filter(
+            appointment__patient=patient
+        ).select_related("appointment")
+    }
     openings = [
         {
-            "session_at": when(event.summary.appointment.starts_at),
-            "version": event.summary.version,
+            "session_at": when(summary_of[event.object_id].appointment.starts_at),
+            "version": summary_of[event.object_id].version,
             "opened_by": _name(event.viewer),
-            "opened_at": when(event.opened_at),
+            "opened_at": when(event.at),
         }
-        for event in AccessEvent.objects.filter(summary__appointment__patient=patient)
-        .select_related("summary__appointment", "viewer")
-        .order_by("opened_at")
+        for event in accesses
+        if event.kind == AccessRecord.Kind.SUMMARY and event.object_id in summary_of
+    ]
+    access_log = [
+        {
+            "opened_by": "you" if event.viewer_id == patient.pk else _name(event.viewer),
+            "what": event.get_kind_display(),
+            "at": when(event.at),
+        }
+        for event in accesses
     ]
 
     feedback, replies = [], []
@@ -454,6 +477,7 @@ def _sections(patient: User) -> dict[str, list[dict]]:
         ],
         "shared_summaries": summaries,
         "summary_openings": openings,
+        "access_log": access_log,
         "feedback": feedback,
         "replies": replies,
         "escalations": escalations,
@@ -608,7 +632,9 @@ def fhir_bundle(patient: User) -> dict:
 
 
 def export_zip(patient: User) -> bytes:
-    """Everything of this patient's, as the bytes of a zip file."""
+    """Everything of this patient's, as the bytes of a zip file. The one thing it
+    writes is the access log's note that the patient downloaded their data."""
+    audit.record(patient, patient, audit.Kind.EXPORT)
     sections = _sections(patient)
     made_on = timezone.localtime(timezone=_zone(patient))
     listing = "\n\n".join(
@@ -719,7 +745,8 @@ def what_goes(patient: User) -> dict:
                 "emails to you",
             )
             + ", and any about you to your therapist.",
-            "The record of who opened your summaries, and your email settings.",
+            "Your email settings, and your name on the record of who opened your data "
+            "(that record keeps only that something was opened, and when).",
             "Your name, email address and password. You won’t be able to sign in again.",
         ],
         "past_sessions": sessions.filter(starts_at__lte=now).count(),
@@ -772,7 +799,7 @@ def erase(patient: User) -> bool:
     collector = _EveryRow(using=using)
     # 1. Every row of every model that points at the patient, except the sessions.
     for model, field in references_to(User):
-        if (model, field) in KEPT:
+        if (model, field) in KEPT or model is AccessRecord:
             continue
         collector.collect(model._base_manager.using(using).filter(**{field: patient}))
     # 2. Everything hanging off the sessions that stay: summaries (and who opened
@@ -808,6 +835,11 @@ def erase(patient: User) -> bool:
     ).update(object_repr="Former patient", change_message="")
 
     collector.delete()
+
+    # The access log keeps that someone's data was read, and when, but no longer
+    # whose; the erasure itself goes on the record without the patient's identity.
+    AccessRecord.objects.forget_patient(patient)
+    audit.record_erasure()
 
     # The sessions stay as "session held on …": nothing about where, and sessions
     # still to come are cancelled by the patient's leaving.

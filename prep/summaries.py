@@ -180,8 +180,10 @@ def _symptoms(patient, start: date, end: date) -> list[dict]:
             worst=Max("severity"),
         )
         .filter(present__gt=0)
-        .order_by("-present", "symptom__name")
+        .order_by()
     )
+    # Most often present first, then by name: in Python, as names are encrypted.
+    rows = sorted(rows, key=lambda row: (-row["present"], row["symptom__name"], row["symptom_id"]))
     return [
         {
             "key": f"symptom:{row['symptom_id']}",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import audit
 from accounts.access import (
     cared_for_by,
     get_patient_for_therapist,
@@ -44,7 +45,7 @@ from .forms import (
     GoalStatusForm,
     HomeworkForm,
 )
-from .models import AccessEvent, AgendaItem, Goal, Homework, PrepPreference, PreSessionSummary
+from .models import AgendaItem, Goal, Homework, PrepPreference, PreSessionSummary
 
 
 @patient_required
@@ -173,11 +174,15 @@ def summary_review(request, appointment_id: int):
             "-version"
         )
     )
+    # Who opened it: the access log's rows about these versions.
+    version_of = {str(summary.pk): summary.version for summary in shared}
     openings = list(
-        AccessEvent.objects.filter(summary__appointment=appointment)
-        .select_related("viewer", "summary")
-        .order_by("-opened_at")[:50]
+        audit.for_patient(request.user).filter(
+            kind=audit.Kind.SUMMARY, object_id__in=list(version_of)
+        )[:50]
     )
+    for opening in openings:
+        opening.version = version_of[opening.object_id]
     context = {
         "appointment": appointment,
         "draft": draft,
@@ -220,7 +225,12 @@ def summary_choices(request, appointment_id: int):
     draft = summaries.refresh_draft(appointment)
     shown = set(request.POST.getlist("show"))
     hidden = [key for key in summaries.item_keys(draft.snapshot) if key not in shown]
-    thoughts = [int(v) for v in request.POST.getlist("thought") if v.isascii() and v.isdigit()]
+    # An entry's id: digits, no more than a 64-bit id holds (int() refuses 4,300+).
+    thoughts = [
+        int(v)
+        for v in request.POST.getlist("thought")
+        if v.isascii() and v.isdigit() and len(v) <= 19
+    ]
     summaries.save_choices(draft, hidden, thoughts)
     if request.POST.get("action") == "share":
         version = summaries.share(appointment)
@@ -271,7 +281,7 @@ def summary_read(request, appointment_id: int):
     appointment = _therapists_appointment(request, appointment_id)
     summary = summaries.latest_shared(appointment)
     if summary is not None:
-        AccessEvent.objects.create(summary=summary, viewer=request.user)
+        audit.record(request.user, appointment.patient, audit.Kind.SUMMARY, summary.pk)
     return render(
         request,
         "prep/summary_read.html",
@@ -465,7 +475,8 @@ def agenda_done(request, item_id: int):
     if done is None:
         messages.error(request, "That didn’t work. Please try again.")
         return _render_agenda(request, AgendaItemForm(), status=400)
-    plans.set_agenda_item_done(item, done)
+    if not plans.set_agenda_item_done(item, done):
+        raise Http404  # removed in another tab a moment ago
     messages.success(request, "Marked as talked about." if done else "Back on your list.")
     return redirect("prep:agenda")
 
@@ -483,7 +494,9 @@ def agenda_delete(request, item_id: int):
 
 @therapist_required
 def patient_plan(request, patient_id: int):
-    return _render_plan(request, get_patient_for_therapist(request.user, patient_id))
+    patient = get_patient_for_therapist(request.user, patient_id)
+    audit.record(request.user, patient, audit.Kind.PLAN)
+    return _render_plan(request, patient)
 
 
 def _render_plan(

@@ -1,19 +1,17 @@
 """The admin is not a side door: it has no sign-in of its own, and a staff session
 must have used two-factor sign-in, whichever way it was opened."""
 
-import time
-
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.models import User
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, current_totp_code
 
 
 def current_code(secret: str) -> str:
-    return f"{hotp_value(secret, int(time.time()) // 30):06d}"
+    return current_totp_code(secret)
 
 
 @pytest.fixture(autouse=True)

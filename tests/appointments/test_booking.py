@@ -1,7 +1,9 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 
 from appointments.booking import BookingError, save_booking
@@ -67,6 +69,7 @@ def test_the_patient_sees_it_in_their_own_time_zone(client, signed_in, patient):
         ({"start": "25:00"}, "Enter a valid time."),
         ({"duration": "0"}, "Select a valid choice."),
         ({"kind": "video", "location": "not a link"}, "Enter a valid URL."),
+        ({"location": "x" * 301}, "at most 300 characters"),
         # The clocks go forward at 01:00 on 29 March in London: 01:30 never happens.
         ({"day": "2026-03-29", "start": "01:30"}, "doesn’t exist on this day"),
     ],
@@ -281,3 +284,44 @@ def test_the_dashboard_costs_the_same_queries_for_few_and_many(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = signed_in.get(reverse("prep:therapist_dashboard")).content.decode()
     assert page.count('name="outcome"') == 27
+
+
+class TestTheLocationIsEncrypted:
+    """Where a session happens (a home address, a private video room) is stored
+    encrypted; the form is still one line, and video links are still checked."""
+
+    @staticmethod
+    def raw_location() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT location FROM appointments_appointment")
+            [(value,)] = cursor.fetchall()
+        return value
+
+    def test_a_room_is_stored_encrypted_and_read_back(self, signed_in, patient):
+        response = signed_in.post(
+            reverse("appointments:appointment_new"),
+            booking(patient, location=" 14 Harbour Street, flat 3 "),
+        )
+        assert response.status_code == 302
+        assert "Harbour" not in self.raw_location()
+        assert Appointment.objects.get().location == "14 Harbour Street, flat 3"
+
+    def test_a_video_link_is_checked_then_stored_encrypted(self, signed_in, patient):
+        response = signed_in.post(
+            reverse("appointments:appointment_new"),
+            booking(patient, kind="video", location="video.example.org/room/42"),
+        )
+        assert response.status_code == 302
+        assert "example" not in self.raw_location()
+        assert Appointment.objects.get().location == "https://video.example.org/room/42"
+
+    def test_no_location_stays_empty(self, signed_in, patient):
+        signed_in.post(reverse("appointments:appointment_new"), booking(patient, location=""))
+        assert self.raw_location() == ""
+
+    def test_the_location_is_a_single_line_of_at_most_300_characters(self, signed_in, patient):
+        page = signed_in.get(reverse("appointments:appointment_new")).content.decode()
+        [field] = re.findall(r'<input[^>]*name="location"[^>]*>', page)
+        assert 'type="text"' in field
+        assert 'maxlength="300"' in field
+        assert '<textarea name="location"' not in page

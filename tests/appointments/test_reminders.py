@@ -283,22 +283,100 @@ class TestTheTherapistsLog:
         client.force_login(request.getfixturevalue(person))
         assert client.get(reverse("appointments:reminder_log")).status_code == status
 
-    def test_the_practice_can_set_its_reminder_times(self, client, therapist):
+    def test_it_shows_the_practice_reminder_times_as_text(self, client, therapist):
+        PracticeSettings.objects.create(first_reminder_hours=48, second_reminder_hours=1)
+        client.force_login(therapist)
+        page = client.get(reverse("appointments:reminder_log")).content.decode()
+        assert "48 hours before each session" in page
+        assert "1 hour before" in page
+        assert 'name="first_reminder_hours"' not in page
+        assert '<form method="post" novalidate' not in page
+
+    def test_a_therapist_cannot_change_the_practice_reminder_times(self, client, therapist):
         client.force_login(therapist)
         response = client.post(
             reverse("appointments:reminder_log"),
             {"first_reminder_hours": "48", "second_reminder_hours": "3"},
         )
+        assert response.status_code == 405
+        assert not PracticeSettings.objects.exists()
+
+
+class TestThePracticeReminderTimes:
+    """The practice-wide schedule reaches every patient: the practice manager's."""
+
+    @pytest.mark.parametrize(
+        ("person", "status"),
+        [("manager", 200), ("therapist", 404), ("other_therapist", 404), ("patient", 404)],
+    )
+    def test_only_the_practice_manager_opens_it(self, client, request, person, status):
+        client.force_login(request.getfixturevalue(person))
+        assert client.get(reverse("notifications:practice_settings")).status_code == status
+
+    @pytest.mark.parametrize("person", ["therapist", "patient"])
+    def test_no_one_else_can_change_it(self, client, request, person):
+        client.force_login(request.getfixturevalue(person))
+        response = client.post(
+            reverse("notifications:practice_settings"),
+            {"first_reminder_hours": "48", "second_reminder_hours": "3"},
+        )
+        assert response.status_code == 404
+        assert not PracticeSettings.objects.exists()
+
+    def test_signed_out_it_asks_for_sign_in(self, client, db):
+        response = client.post(
+            reverse("notifications:practice_settings"),
+            {"first_reminder_hours": "48", "second_reminder_hours": "3"},
+        )
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
+        assert not PracticeSettings.objects.exists()
+
+    def test_the_manager_sets_the_times(self, client, manager):
+        client.force_login(manager)
+        response = client.post(
+            reverse("notifications:practice_settings"),
+            {"first_reminder_hours": "48", "second_reminder_hours": "3"},
+        )
         assert response.status_code == 302
         practice = PracticeSettings.current()
         assert (practice.first_reminder_hours, practice.second_reminder_hours) == (48, 3)
+        page = client.get(response.url).content.decode()
+        assert "Reminder times saved" in page
 
-    def test_practice_reminder_times_are_validated(self, client, therapist):
-        client.force_login(therapist)
+    def test_new_times_apply_to_sessions_booked_after(self, client, manager, therapist, patient):
+        client.force_login(manager)
+        client.post(
+            reverse("notifications:practice_settings"),
+            {"first_reminder_hours": "48", "second_reminder_hours": "3"},
+        )
+        appointment = book(therapist, patient, starts_at=timezone.now() + timedelta(days=5))
+        due = sorted(
+            Message.objects.filter(kind=emails.REMINDER, target_id=appointment.pk).values_list(
+                "due_at", flat=True
+            )
+        )
+        assert [appointment.starts_at - when for when in due] == [
+            timedelta(hours=48),
+            timedelta(hours=3),
+        ]
+
+    @pytest.mark.parametrize(
+        ("first", "second", "error"),
+        [
+            ("2", "5", "The second reminder comes after the first."),
+            ("0", "", "Choose between 1 and 168 hours."),
+            ("500", "2", "Choose between 1 and 168 hours."),
+            ("99999999999999999999", "2", ""),
+            ("soon", "2", ""),
+        ],
+    )
+    def test_times_are_checked(self, client, manager, first, second, error):
+        client.force_login(manager)
         response = client.post(
-            reverse("appointments:reminder_log"),
-            {"first_reminder_hours": "2", "second_reminder_hours": "5"},
+            reverse("notifications:practice_settings"),
+            {"first_reminder_hours": first, "second_reminder_hours": second},
         )
         assert response.status_code == 400
-        assert "The second reminder comes after the first." in response.content.decode()
+        assert error in response.content.decode()
         assert not PracticeSettings.objects.exists()

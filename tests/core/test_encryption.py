@@ -89,13 +89,12 @@ def test_rotation_keeps_two_factor_sign_in_working(client, therapist, settings):
     """GIVEN a therapist with an authenticator app and recovery codes, set up under
     the old key, WHEN the keys rotate and the old key is dropped, THEN they still
     sign in with a code, and a recovery code still works."""
-    import time
 
     from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.urls import reverse
 
-    from tests.factories import PASSWORD
+    from tests.factories import PASSWORD, current_totp_code
 
     settings.REQUIRE_STAFF_MFA = True
     settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
@@ -110,7 +109,7 @@ def test_rotation_keeps_two_factor_sign_in_working(client, therapist, settings):
     settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
 
     client.post(reverse("account_login"), {"login": therapist.email, "password": PASSWORD})
-    code = f"{hotp_value(secret, int(time.time()) // 30):06d}"
+    code = current_totp_code(secret)
     client.post(reverse("mfa_authenticate"), {"code": code})
     assert client.get(reverse("accounts:patient_list")).status_code == 200
 
@@ -127,3 +126,39 @@ def test_an_invitations_first_name_is_stored_encrypted(therapist):
     [stored] = raw("accounts_invitation", "first_name")
     assert "Marigold" not in stored
     assert crypto.decrypt(stored) == "Marigold"
+
+
+def test_rotation_recomputes_symptom_name_keys_and_duplicates_stay_refused(
+    client, patient, settings
+):
+    """GIVEN a symptom whose name and name_key were written under the old key
+    WHEN a new first key is added: a duplicate is still refused before and after the
+    rotation command runs, and once the old key is dropped."""
+    from journal.models import Symptom
+
+    settings.FIELD_ENCRYPTION_KEYS = [OLD_KEY]
+    Symptom.objects.create(patient=patient, name="Racing thoughts")
+    before = raw("journal_symptom", "name_key")
+
+    client.force_login(patient)
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    refused = client.post("/journal/symptoms/", {"name": "racing thoughts"})
+    assert refused.status_code == 400
+    out = StringIO()
+    call_command("rotate_encryption_keys", stdout=out)
+    assert "journal.Symptom.name_key: 1 recomputed" in out.getvalue()
+    assert raw("journal_symptom", "name_key") != before
+
+    settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY]
+    assert client.post("/journal/symptoms/", {"name": "RACING thoughts"}).status_code == 400
+    assert Symptom.objects.named("racing thoughts").get().name == "Racing thoughts"
+
+
+def test_the_name_key_is_not_a_plain_hash_of_the_name(patient):
+    import hashlib
+
+    from journal.models import Symptom
+
+    Symptom.objects.create(patient=patient, name="Worry")
+    [key] = raw("journal_symptom", "name_key")
+    assert key not in {hashlib.sha256(b"worry").hexdigest(), hashlib.sha256(b"Worry").hexdigest()}

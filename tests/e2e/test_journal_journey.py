@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from accounts.signals import patient_joined
-from journal.models import DailyEntry, SafetyAlert
+from journal.models import DailyEntry, SafetyAlert, Symptom
 from tests.e2e.test_invitation_journey import sign_in
 from tests.factories import AppointmentFactory
 
@@ -61,7 +61,7 @@ def test_a_patient_logs_edits_backfills_reviews_and_reaches_help(
     expect(page.get_by_text("Saved for today.")).to_be_visible()
     entry = DailyEntry.objects.get(patient=patient, day=today)
     assert (entry.mood, entry.anxiety, entry.energy, entry.sleep_hours) == (8, 3, None, None)
-    assert entry.ratings.get(symptom__name="Worry").severity == 2
+    assert entry.ratings.get(symptom__in=Symptom.objects.named("Worry")).severity == 2
     assert entry.ratings.count() == 1  # the untouched symptoms have no rating
 
     page.goto(f"{base}/journal/calendar/")

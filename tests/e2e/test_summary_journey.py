@@ -4,9 +4,9 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from accounts.models import AccessRecord
 from journal.models import DailyEntry
 from prep import summaries
-from prep.models import AccessEvent
 from tests.e2e.test_invitation_journey import sign_in
 from tests.factories import AppointmentFactory, DailyEntryFactory, GoalFactory, HomeworkFactory
 
@@ -78,7 +78,7 @@ def test_a_patient_reviews_and_shares_and_the_therapist_reads_and_prints(
     pdf = desk.pdf(format="A4")
     assert 1 <= pdf_pages(pdf) <= 2
 
-    assert AccessEvent.objects.filter(viewer=therapist).count() == 1
+    assert AccessRecord.objects.filter(viewer=therapist, kind="summary").count() == 1
     page.reload()
     expect(page.get_by_text("Opened by your therapist, Dana Reyes")).to_be_visible()
 

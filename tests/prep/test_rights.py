@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import audit
 from accounts.models import User
 from appointments.models import Appointment
 from core.models import SubmissionToken
@@ -31,7 +32,7 @@ from journal.models import MeasurePlan, ParkedTopic
 from notifications import kinds
 from notifications.models import EmailPreference, Message
 from prep import privacy, summaries
-from prep.models import AccessEvent, GoalComment, PrepPreference
+from prep.models import GoalComment, PrepPreference
 from tests.conftest import PEOPLE, assert_access
 from tests.factories import (
     PASSWORD,
@@ -94,7 +95,7 @@ def seed(patient, therapist, mark: str, *, days_ahead: int = 3) -> dict:
         ), location=f"{mark} address"
     )  # fmt: skip
     shared = summaries.share(upcoming)
-    AccessEvent.objects.create(summary=shared, viewer=therapist)
+    audit.record(therapist, patient, audit.Kind.SUMMARY, shared.pk)
     EmailPreference.objects.create(user=patient, daily=False)
     PrepPreference.objects.create(patient=patient, share_automatically=True)
     MeasurePlan.objects.create(patient=patient, interval_days=21)
@@ -191,12 +192,22 @@ def test_looking_at_the_pages_writes_nothing(client, patient, therapist):
     assert snapshot_of_every_table() == before
 
 
-def test_the_download_itself_writes_nothing(client, patient, therapist):
+def test_the_download_writes_only_its_line_in_the_access_log(client, patient, therapist):
     seed(patient, therapist, MINE)
     client.force_login(patient)
     before = snapshot_of_every_table()
     download(client)
-    assert snapshot_of_every_table() == before
+    after = snapshot_of_every_table()
+    log = "accounts.AccessRecord"
+    assert {k: v for k, v in after.items() if k != log} == {
+        k: v for k, v in before.items() if k != log
+    }
+    [added] = after[log][len(before[log]) :]
+    assert (added["kind"], added["viewer_id"], added["patient_id"]) == (
+        "export",
+        patient.pk,
+        patient.pk,
+    )
 
 
 # The download -------------------------------------------------------------------

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AccessRecord
 from prep import summaries
-from prep.models import AccessEvent, AgendaItem, PrepPreference, PreSessionSummary
+from prep.models import AgendaItem, PrepPreference, PreSessionSummary
 from tests.factories import AgendaItemFactory, AppointmentFactory, DailyEntryFactory
 
 
@@ -54,7 +55,7 @@ def test_until_shared_the_therapist_sees_only_not_shared_yet(client, therapist, 
     page = client.get(read_url(appointment)).content.decode()
     assert "Not shared yet." in page
     assert "Hardest day" not in page
-    assert not AccessEvent.objects.exists()
+    assert not AccessRecord.objects.exists()
 
 
 def test_the_patient_leaves_items_out_and_shares(client, patient, therapist, appointment):
@@ -109,7 +110,9 @@ def test_every_opening_is_recorded_and_shown_to_the_patient(
     client.force_login(therapist)
     client.get(read_url(appointment))
     client.get(read_url(appointment))
-    assert AccessEvent.objects.filter(viewer=therapist).count() == 2
+    openings = AccessRecord.objects.filter(viewer=therapist)
+    assert openings.count() == 2
+    assert {(o.kind, o.patient_id) for o in openings} == {("summary", patient.pk)}
     client.force_login(patient)
     page = client.get(review_url(appointment)).content.decode()
     assert page.count("Opened by your therapist, Dana Reyes") == 2

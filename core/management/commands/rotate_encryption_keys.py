@@ -3,13 +3,14 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from core import crypto
-from core.fields import encrypted_fields
+from core.fields import encrypted_fields, keyed_hash_fields
 
 
 class Command(BaseCommand):
     help = (
         "Re-encrypt every encrypted column, and the two-factor secrets allauth stores "
-        "through our MFA adapter, with the first key in FIELD_ENCRYPTION_KEYS. "
+        "through our MFA adapter, with the first key in FIELD_ENCRYPTION_KEYS, and "
+        "recompute the keyed hashes derived from it. "
         "Run after adding a new first key; then older keys can be removed."
     )
 
@@ -22,6 +23,44 @@ class Command(BaseCommand):
             self.stdout.write(f"{model._meta.label}.{name}: {count} re-encrypted")
         count = self.rotate_authenticators()
         self.stdout.write(f"mfa.Authenticator: {count} re-encrypted")
+        for model, field in keyed_hash_fields():
+            count = self.rehash(model, field, batch_size)
+            self.stdout.write(f"{model._meta.label}.{field.name}: {count} recomputed")
+
+    def rehash(self, model, field, batch_size: int) -> int:
+        """Keyed hashes (e.g. a symptom's name_key) follow the first key too. Until this
+        has run, lookups also try the older keys' hashes (crypto.keyed_hashes)."""
+        source = model._meta.get_field(field.source)
+        table, pk_column = model._meta.db_table, model._meta.pk.column
+        quote = connection.ops.quote_name
+        count = 0
+        last_pk = 0
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {quote(pk_column)}, {quote(source.column)}, {quote(field.column)} "  # noqa: S608
+                    f"FROM {quote(table)} WHERE {quote(pk_column)} > %s "
+                    f"ORDER BY {quote(pk_column)} LIMIT %s",
+                    [last_pk, batch_size],
+                )
+                rows = cursor.fetchall()
+                if not rows:
+                    return count
+                for pk, stored, old_hash in rows:
+                    text = (
+                        source.from_db_value(stored, None, connection)
+                        if hasattr(source, "from_db_value")
+                        else stored
+                    )
+                    new_hash = field.hash_of(text)
+                    if new_hash != old_hash:
+                        cursor.execute(
+                            f"UPDATE {quote(table)} SET {quote(field.column)} = %s "  # noqa: S608
+                            f"WHERE {quote(pk_column)} = %s",
+                            [new_hash, pk],
+                        )
+                        count += 1
+                last_pk = rows[-1][0]
 
     @transaction.atomic
     def rotate_authenticators(self) -> int:
