@@ -155,25 +155,18 @@ def accept_invitation(request, token: str):
         email=invitation.email,
         initial={"first_name": invitation.first_name},
     )
-    context["form"] = form
-    if request.method == "POST":
-        if not form.is_valid():
-            return render(request, "accounts/invitation_accept.html", context, status=400)
-        try:
-            patient = invitations.accept_as_new_patient(invitation, **form.user_details())
-        except InvitationError as error:
-            return _unusable_invitation(request, error)
-        except IntegrityError:
-            # The same address signed up a moment ago (a second tab): sign in instead.
-            return redirect(request.path)
-        login(request, patient, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request,
-            f"Welcome, {patient.first_name}. {invitation.therapist.display_name} is now "
-            "your therapist. Your journal is private until you choose to share.",
-        )
-        return redirect("home")
-    return render(request, "accounts/invitation_accept.html", context)
+    return _new_account_from_invitation(
+        request,
+        invitation,
+        form,
+        context,
+        template="accounts/invitation_accept.html",
+        create=invitations.accept_as_new_patient,
+        welcome=lambda person: (
+            f"Welcome, {person.first_name}. {invitation.therapist.display_name} is now "
+            "your therapist. Your journal is private until you choose to share."
+        ),
+    )
 
 
 def _accept_therapist_invitation(request, invitation: Invitation):
@@ -189,25 +182,37 @@ def _accept_therapist_invitation(request, invitation: Invitation):
         email=invitation.email,
         initial={"first_name": invitation.first_name},
     )
+    return _new_account_from_invitation(
+        request,
+        invitation,
+        form,
+        context,
+        template="accounts/invitation_accept_therapist.html",
+        create=invitations.accept_as_new_therapist,
+        welcome=lambda person: (
+            f"Welcome, {person.first_name}. Your therapist account is ready; "
+            "invite your patients when you are ready."
+        ),
+    )
+
+
+def _new_account_from_invitation(request, invitation, form, context, *, template, create, welcome):
+    """The account form an invitation opens: create the account, sign in, welcome."""
     context["form"] = form
-    if request.method == "POST":
-        if not form.is_valid():
-            return render(request, "accounts/invitation_accept_therapist.html", context, status=400)
-        try:
-            therapist = invitations.accept_as_new_therapist(invitation, **form.user_details())
-        except InvitationError as error:
-            return _unusable_invitation(request, error)
-        except IntegrityError:
-            # The same address made an account a moment ago (a second tab).
-            return redirect(request.path)
-        login(request, therapist, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            request,
-            f"Welcome, {therapist.first_name}. Your therapist account is ready; "
-            "invite your patients when you are ready.",
-        )
-        return redirect("home")
-    return render(request, "accounts/invitation_accept_therapist.html", context)
+    if request.method != "POST":
+        return render(request, template, context)
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    try:
+        person = create(invitation, **form.user_details())
+    except InvitationError as error:
+        return _unusable_invitation(request, error)
+    except IntegrityError:
+        # The same address made an account a moment ago (a second tab): start again.
+        return redirect(request.path)
+    login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, welcome(person))
+    return redirect("home")
 
 
 def _unusable_invitation(request, error: InvitationError):
