@@ -84,8 +84,8 @@ class _Links(HTMLParser):
         attributes = dict(attrs)
         if tag == "a" and attributes.get("href"):
             self.found.append(attributes["href"])
-        if attributes.get("hx-get"):
-            self.found.append(attributes["hx-get"])
+        if attributes.get("data-hx-get"):
+            self.found.append(attributes["data-hx-get"])
 
 
 def links_in(page: str, base: str) -> list[str]:

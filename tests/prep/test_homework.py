@@ -251,8 +251,8 @@ def test_the_daily_log_loads_the_checklist_right_after_sleep_and_homework(client
     client.force_login(patient)
     page = client.get(reverse("journal:entry", args=[patient.today()])).content.decode()
     loader = (
-        f'<div hx-get="{reverse("prep:homework_checklist")}" hx-trigger="load" '
-        'hx-swap="innerHTML"></div>'
+        f'<div data-hx-get="{reverse("prep:homework_checklist")}" data-hx-trigger="load" '
+        'data-hx-swap="innerHTML"></div>'
     )
     assert page.count(loader) == 1
     assert page.index('name="homework_done"') < page.index(loader) < page.index("Symptoms")
@@ -270,7 +270,7 @@ def test_the_checklist_lists_only_open_homework(client, patient, other_patient):
     assert "Not mine" not in fragment
     assert "<html" not in fragment
     assert (
-        f'hx-post="{toggle_url(sooner)}" hx-vals=\'{{"done": "1"}}\' hx-params="done"' in fragment
+        f'data-hx-post="{toggle_url(sooner)}" data-hx-vals=\'{{"done": "1"}}\' data-hx-params="done"' in fragment
     )
 
 
