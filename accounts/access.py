@@ -46,14 +46,18 @@ def cared_for_by(therapist, path: str = "") -> Q:
     )
 
 
-def get_patient_for_therapist(therapist: User, patient_id: int) -> User:
-    link = get_object_or_404(
+def get_care_link_for_therapist(therapist: User, patient_id: int) -> CareLink:
+    """This therapist's active care of this patient, with the patient loaded."""
+    return get_object_or_404(
         CareLink.objects.active().select_related("patient"),
         therapist=therapist,
         patient_id=patient_id,
         patient__role=User.Role.PATIENT,
     )
-    return link.patient
+
+
+def get_patient_for_therapist(therapist: User, patient_id: int) -> User:
+    return get_care_link_for_therapist(therapist, patient_id).patient
 
 
 def get_invitation_for_therapist(therapist: User, invitation_id: int) -> Invitation:

@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 
+from core import phone
+
 from .models import CareLink, User
 
 # A name that reads like a link ("reset your password at evil.example") or breaks
@@ -190,14 +192,56 @@ class AcceptTherapistInvitationForm(AcceptInvitationForm):
         }
 
 
+class PhoneField(forms.CharField):
+    """An optional phone number: left empty it is stored as null, never as ""."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", phone.MAX_LENGTH)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("empty_value", None)
+        kwargs.setdefault("validators", [phone.validate_phone])
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return phone.normalise(value) if value else None
+
+
 class ProfileForm(forms.ModelForm):
     first_name = name_field("First name", required=False)
     last_name = name_field("Last name", required=False)
     timezone = TimezoneField()
+    # A patient's own choices; therapists and managers are not asked.
+    phone = PhoneField(
+        label="Your phone number (optional)",
+        help_text="Only your therapist sees it, so they can reach you, for example if "
+        "you tell us you are thinking of harming yourself. Leave it empty to give none.",
+    )
+    # No choice is made for the patient: nothing is ticked until they answer.
+    shares_overview = forms.NullBooleanField(
+        label="Show your therapist your week at a glance?",
+        required=False,
+        widget=forms.RadioSelect(
+            choices=[
+                ("True", "Yes, show my therapist"),
+                ("False", "No, keep it to me"),
+            ]
+        ),
+        help_text="How many of the last 7 days you logged, whether your mood is going "
+        "up or down, and your latest PHQ-9 and GAD-7 scores. Your words, symptoms and "
+        "each answer stay private. You can change this at any time.",
+    )
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "timezone"]
+        fields = ["first_name", "last_name", "timezone", "phone", "shares_overview"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_patient:
+            del self.fields["phone"]
+            del self.fields["shares_overview"]
 
 
 class AccessLogFilterForm(forms.Form):

@@ -67,6 +67,13 @@ class User(AbstractUser):
     )
     # Local time of day for the daily log nudge, in the user's own time zone.
     reminder_time = models.TimeField(default=time(20, 0))
+    # A patient's own number, given so their therapist can reach them after a safety
+    # alert; encrypted, and null until they give one (core/phone.py validates it).
+    phone = EncryptedTextField("phone number", null=True, blank=True)
+    # Whether a patient lets their therapists see their week at a glance (days
+    # logged, mood trend, latest questionnaire scores: prep/caseload.py). Null until
+    # they answer, and only True shares anything.
+    shares_overview = models.BooleanField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -255,6 +262,8 @@ class AccessRecord(models.Model):
         FEEDBACK = "feedback", "feedback"
         ALLIANCE_ALERT = "alliance_alert", "alliance alert"
         MEASURE_PLAN = "measure_plan", "questionnaire schedule"
+        OVERVIEW = "overview", "week at a glance"
+        SAFETY_ALERT = "safety_alert", "safety alert"
         ESCALATION = "escalation", "escalation"
         ADMIN = "admin", "admin record"
         EXPORT = "export", "data export"

@@ -7,7 +7,6 @@ app_name = "accounts"
 urlpatterns = [
     path("patients/", views.patient_list, name="patient_list"),
     path("patients/invite/", views.invite_patient, name="invite_patient"),
-    path("patients/<id:patient_id>/", views.patient_detail, name="patient_detail"),
     path(
         "invitations/<id:invitation_id>/resend/",
         views.resend_invitation,

@@ -1,5 +1,6 @@
 from datetime import datetime, time, timedelta
 
+from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -11,10 +12,9 @@ from django.views.decorators.http import require_POST
 
 from core.submissions import one_submission
 
-from . import audit, invitations
+from . import audit, invitations, mfa
 from .access import (
     get_invitation_for_therapist,
-    get_patient_for_therapist,
     manager_required,
     patient_required,
     patients_of,
@@ -41,14 +41,6 @@ def patient_list(request):
         "accounts/patient_list.html",
         {"patients": patients, "pending_invitations": pending},
     )
-
-
-@therapist_required
-def patient_detail(request, patient_id: int):
-    patient = get_patient_for_therapist(request.user, patient_id)
-    link = patient.therapist_links.get(therapist=request.user)
-    audit.record(request.user, patient, audit.Kind.PATIENT_PAGE)
-    return render(request, "accounts/patient_detail.html", {"patient": patient, "link": link})
 
 
 def _invitation_queued(request, invitation: Invitation) -> None:
@@ -211,6 +203,7 @@ def _new_account_from_invitation(request, invitation, form, context, *, template
         # The same address made an account a moment ago (a second tab): start again.
         return redirect(request.path)
     login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+    mfa.record_new_account_sign_in(request, person)
     messages.success(request, welcome(person))
     return redirect("home")
 
@@ -284,3 +277,23 @@ def practice_access_log(request):
         {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
         status=status,
     )
+
+
+# allauth's pages for emailed links ------------------------------------------------
+# allauth shows "this link can't be used" with status 200; these send it as 410 Gone,
+# so browsers, crawlers and checks see the link is dead. The pages are in
+# templates/account/.
+
+
+class PasswordResetFromKeyView(allauth_views.PasswordResetFromKeyView):
+    def render_to_response(self, context, **response_kwargs):
+        if context.get("token_fail"):
+            response_kwargs["status"] = 410
+        return super().render_to_response(context, **response_kwargs)
+
+
+class ConfirmEmailView(allauth_views.ConfirmEmailView):
+    def render_to_response(self, context, **response_kwargs):
+        if not context.get("confirmation"):
+            response_kwargs["status"] = 410
+        return super().render_to_response(context, **response_kwargs)

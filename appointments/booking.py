@@ -2,6 +2,7 @@
 past, never two sessions at once for one therapist, attendance only once a session
 has started, and care that ends cancels what is still to come."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import transaction
@@ -120,6 +121,33 @@ def needing_attendance(therapist):
     )
 
 
+def sessions_still_to_come(therapist: User, patient: User):
+    """The sessions ending care between these two cancels."""
+    return Appointment.objects.filter(
+        therapist=therapist, patient=patient, outcome="", starts_at__gt=timezone.now()
+    ).order_by("starts_at")
+
+
+@dataclass(frozen=True)
+class EndingCare:
+    """What ending care would do, for the page that asks before it happens."""
+
+    sessions: list[Appointment]
+    # Who gets an email about each cancelled session (None: nobody).
+    emailed: User | None
+    # Sessions less than a day away: a patient who leaves also gets a note about
+    # cancelling late for each (emails.plan_for_cancellation).
+    late: list[Appointment]
+
+
+def what_ending_care_does(therapist: User, patient: User, by: User) -> EndingCare:
+    sessions = list(sessions_still_to_come(therapist, patient))
+    emailed = emails.who_hears_of_cancellations(patient) if sessions else None
+    by_patient = by.pk == patient.pk
+    late = [s for s in sessions if by_patient and emailed and emails.is_late_cancellation(s)]
+    return EndingCare(sessions, emailed, late)
+
+
 @transaction.atomic
 def end_care(therapist: User, patient: User, by: User) -> int:
     """Care ends, at either one's request: the link closes (the therapist's pages drop
@@ -128,7 +156,5 @@ def end_care(therapist: User, patient: User, by: User) -> int:
     CareLink.objects.filter(therapist=therapist, patient=patient, ended_at=None).update(
         ended_at=timezone.now()
     )
-    upcoming = Appointment.objects.filter(
-        therapist=therapist, patient=patient, outcome="", starts_at__gt=timezone.now()
-    )
+    upcoming = sessions_still_to_come(therapist, patient)
     return sum(cancel(appointment, by) for appointment in upcoming)

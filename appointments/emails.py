@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from notifications.compose import compose
-from notifications.kinds import register
+from notifications.kinds import by_target, register
 from notifications.links import preference_for
 from notifications.models import EmailPreference, Message, PracticeSettings
 from notifications.outbox import cancel_pending, enqueue
@@ -30,12 +31,12 @@ FIRST, SECOND = "first", "second"
 REMINDER_PREFERENCE = {FIRST: "reminder_first", SECOND: "reminder_second"}
 
 
+# Every kind here is about one session, loaded for a whole batch at once.
+_load = by_target(Appointment.objects.select_related("patient", "therapist"))
+
+
 def _appointment(message: Message) -> Appointment | None:
-    return (
-        Appointment.objects.select_related("patient", "therapist")
-        .filter(pk=message.target_id)
-        .first()
-    )
+    return message.target
 
 
 def _render(template: str, *, actions=(), ics: str | None = None):
@@ -99,6 +100,7 @@ REMINDER = register(
     render=_render("appointment_reminder", actions=("confirm", "cancel"), ics="REQUEST"),
     still_wanted=_reminder_wanted,
     category=Category.REMINDERS,
+    load=_load,
 )
 BOOKED = register(
     "booked",
@@ -106,6 +108,7 @@ BOOKED = register(
     render=_render("appointment_booked", actions=("confirm", "cancel"), ics="REQUEST"),
     still_wanted=_upcoming,
     category=Category.BOOKINGS,
+    load=_load,
 )
 MOVED = register(
     "moved",
@@ -113,6 +116,7 @@ MOVED = register(
     render=_render("appointment_moved", actions=("confirm", "cancel"), ics="REQUEST"),
     still_wanted=_upcoming,
     category=Category.BOOKINGS,
+    load=_load,
 )
 CANCELLED = register(
     "cancelled",
@@ -120,6 +124,7 @@ CANCELLED = register(
     render=_render("appointment_cancelled", ics="CANCEL"),
     still_wanted=_exists,
     category=Category.BOOKINGS,
+    load=_load,
 )
 LATE_CANCELLATION_NOTE = register(
     "late_cancellation",
@@ -127,6 +132,7 @@ LATE_CANCELLATION_NOTE = register(
     render=_render("late_cancellation"),
     still_wanted=_exists,
     category=Category.BOOKINGS,
+    load=_load,
 )
 NO_SHOW = register(
     "no_show",
@@ -134,6 +140,7 @@ NO_SHOW = register(
     render=_render("no_show", actions=("rebook",)),
     still_wanted=_outcome_is(Appointment.Outcome.NO_SHOW),
     category=Category.BOOKINGS,
+    load=_load,
 )
 REBOOK_REQUEST = register(
     "rebook_request",
@@ -141,6 +148,7 @@ REBOOK_REQUEST = register(
     render=_render("rebook_request"),
     still_wanted=_exists,
     category=Category.BOOKINGS,
+    load=_load,
 )
 # Every kind about one session, for cancelling what is still pending.
 ABOUT_A_SESSION = (REMINDER, BOOKED, MOVED, LATE_CANCELLATION_NOTE, NO_SHOW, REBOOK_REQUEST)
@@ -187,6 +195,17 @@ def plan_for_booking(appointment: Appointment, *, moved: bool = False) -> None:
             )
 
 
+def is_late_cancellation(appointment: Appointment) -> bool:
+    return appointment.starts_at - timezone.now() < LATE_CANCELLATION
+
+
+def who_hears_of_cancellations(patient: User) -> User | None:
+    """Who the outbox will email when a session of this patient's is cancelled (it
+    checks the same preference at send time): the patient, unless they turned
+    booking emails off. Nobody else is emailed."""
+    return patient if preference_for(patient).wants(Category.BOOKINGS) else None
+
+
 @transaction.atomic
 def plan_for_cancellation(appointment: Appointment) -> None:
     cancel_pending(ABOUT_A_SESSION, appointment.pk)
@@ -199,7 +218,7 @@ def plan_for_cancellation(appointment: Appointment) -> None:
         tag=f"s{appointment.sequence}",
     )
     by_patient = appointment.outcome == Appointment.Outcome.CANCELLED_BY_PATIENT
-    if by_patient and appointment.starts_at - now < LATE_CANCELLATION:
+    if by_patient and is_late_cancellation(appointment):
         enqueue(
             LATE_CANCELLATION_NOTE,
             target_id=appointment.pk,

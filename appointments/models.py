@@ -89,5 +89,13 @@ class Appointment(models.Model):
         return self.starts_at <= timezone.now()
 
     @property
+    def join_url(self) -> str:
+        """A video session's link, to be shown as a link: only a web address (the
+        booking form checks it is one; older rows may hold anything)."""
+        if self.kind == self.Kind.VIDEO and self.location.startswith(("https://", "http://")):
+            return self.location
+        return ""
+
+    @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)

@@ -105,28 +105,59 @@ def appointment_outcome(request, appointment_id: int):
     return redirect("home")
 
 
-@require_POST
+def _sessions_cancelled(count: int) -> str:
+    return f"{count} session{'' if count == 1 else 's'} cancelled"
+
+
+# Ending care: GET shows exactly what will happen (the sessions it cancels, who is
+# emailed), POST does it. Nothing undoes it; the page and the message say so.
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @therapist_required
 def end_care(request, patient_id: int):
-    patient = get_patient_for_therapist(request.user, patient_id)
-    cancelled = booking.end_care(request.user, patient, by=request.user)
+    therapist = request.user
+    patient = get_patient_for_therapist(therapist, patient_id)
+    if request.method != "POST":
+        return render(
+            request,
+            "appointments/end_care.html",
+            {
+                "patient": patient,
+                "ending": booking.what_ending_care_does(therapist, patient, by=therapist),
+            },
+        )
+    cancelled = booking.end_care(therapist, patient, by=therapist)
     messages.success(
         request,
         f"You are no longer {patient.display_name}’s therapist"
-        + (f"; {cancelled} upcoming session(s) cancelled." if cancelled else "."),
+        + (f"; {_sessions_cancelled(cancelled)}." if cancelled else ".")
+        + " To work together again, invite them again.",
     )
     return redirect("accounts:patient_list")
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @patient_required
 def leave_care(request, therapist_id: int):
-    therapist = get_object_or_404(therapists_of(request.user), pk=therapist_id)
-    booking.end_care(therapist, request.user, by=request.user)
+    patient = request.user
+    therapist = get_object_or_404(therapists_of(patient), pk=therapist_id)
+    if request.method != "POST":
+        return render(
+            request,
+            "appointments/leave_care.html",
+            {
+                "therapist": therapist,
+                "ending": booking.what_ending_care_does(therapist, patient, by=patient),
+            },
+        )
+    cancelled = booking.end_care(therapist, patient, by=patient)
     messages.success(
         request,
         f"{therapist.display_name} is no longer your therapist here and can no longer see "
-        "anything you share. Your journal stays yours.",
+        "anything you share"
+        + (f"; {_sessions_cancelled(cancelled)}." if cancelled else ".")
+        + " Your journal stays yours.",
     )
     return redirect("home")
 

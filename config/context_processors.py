@@ -1,5 +1,12 @@
 from django.conf import settings
 
+from .navigation import Navigation
+
 
 def site(request):
     return {"site_name": settings.SITE_NAME, "open_signup": settings.OPEN_SIGNUP}
+
+
+def navigation(request):
+    # Lazy: a fragment htmx fetches never draws the bar, so never works it out.
+    return {"nav": Navigation(request)}

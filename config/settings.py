@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "journal",
     "feedback",
     "prep",
+    # Benchmarks: the seed_scale command and the bare view (bench/README.md).
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "config.context_processors.navigation",
             ],
         },
     },
@@ -247,6 +250,13 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupDetailsForm"
+ACCOUNT_FORMS = {
+    "login": "accounts.allauth_forms.LoginForm",
+    "reauthenticate": "accounts.allauth_forms.ReauthenticateForm",
+    "change_password": "accounts.allauth_forms.ChangePasswordForm",
+    "set_password": "accounts.allauth_forms.SetPasswordForm",
+    "reset_password_from_key": "accounts.allauth_forms.ResetPasswordKeyForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -399,6 +409,9 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A form that fails the check is explained in plain words, and what was typed in it
+# is given back to copy (config/views.py).
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 # Everything the pages load comes from this site; no inline script or style at all
 # (charts colour with SVG attributes and CSS classes, print buttons use static/js/app.js).
 # Bootstrap's form controls draw their arrows and ticks from data: images.
@@ -428,3 +441,7 @@ LOGGING = {
 
 # Public sign-up creates therapist accounts; patients always join by invitation.
 OPEN_SIGNUP = env_bool("OPEN_SIGNUP", default=DEBUG)
+
+# `make bench` measures every page against a bare "ok" view at /bench/ok, served
+# through the same middleware and server; it exists only when this is on.
+BENCH_BARE_VIEW = env_bool("BENCH_BARE_VIEW", default=False)

@@ -1,11 +1,23 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from accounts import views as accounts_views
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
+    # allauth's pages for emailed links, answering 410 when a link is dead.
+    re_path(
+        r"^accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        accounts_views.PasswordResetFromKeyView.as_view(),
+    ),
+    re_path(
+        r"^accounts/confirm-email/(?P<key>[-:\w]+)/$", accounts_views.ConfirmEmailView.as_view()
+    ),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("journal.urls")),
@@ -17,3 +29,8 @@ urlpatterns = [
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_BARE_VIEW:
+    from bench.views import ok
+
+    urlpatterns.append(path("bench/ok", ok))

@@ -1,9 +1,14 @@
+import re
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
+from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from . import health
 
@@ -32,3 +37,55 @@ def admin_login(request):
     """The admin's own sign-in page would skip two-factor sign-in and the sign-in
     throttle; send everyone through the app's."""
     return redirect_to_login(request.GET.get("next") or "/admin/", reverse("account_login"))
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page's <link rel="icon"> says."""
+    return redirect(static("img/favicon.ico"), permanent=True)
+
+
+# Never shown back, whatever the form: secrets, and the tokens a form carries.
+NEVER_SHOWN_BACK = re.compile(r"password|token|secret|csrf|code|otp|key", re.IGNORECASE)
+TYPED_FIELDS_SHOWN = 10
+
+
+def _same_site(request, url: str) -> bool:
+    return bool(url) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+def _typed_text(request) -> list[tuple[str, str]]:
+    """What a person typed into the form (sentences, not ticks, numbers or
+    choices), so they can copy it before trying again. Only for a form sent from
+    this site's own page: a page elsewhere must not put its words on ours."""
+    origin = request.headers.get("Origin")
+    came_from = origin + "/" if origin else request.headers.get("Referer", "")
+    if not _same_site(request, came_from):
+        return []
+    typed = []
+    for name, values in request.POST.lists():
+        if NEVER_SHOWN_BACK.search(name):
+            continue
+        for value in values:
+            value = value.strip()
+            if len(value.split()) > 1 or len(value) >= 20:
+                typed.append((name.replace("_", " ").capitalize(), value))
+    return typed[:TYPED_FIELDS_SHOWN]
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without a valid CSRF token (settings.CSRF_FAILURE_VIEW): nothing
+    was done. Say so plainly, give back what was typed, and never act on it."""
+    referer = request.headers.get("Referer", "")
+    return render(
+        request,
+        "403_csrf.html",
+        {
+            "typed": _typed_text(request),
+            "no_cookie": reason == REASON_NO_CSRF_COOKIE,
+            "back_url": referer if _same_site(request, referer) else "",
+        },
+        status=403,
+    )

@@ -3,14 +3,15 @@ read" to the therapist when an alert is raised, and the escalation notice to the
 practice managers. None says what the patient wrote."""
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import CareLink, User
 from appointments.models import Appointment
 from appointments.signals import outcome_recorded
 from notifications.compose import compose
-from notifications.kinds import register
+from notifications.kinds import by_target, register
 from notifications.links import site_url
 from notifications.models import EmailPreference, Message
 from notifications.outbox import enqueue
@@ -19,7 +20,8 @@ from .models import AllianceAlert, Escalation, SessionFeedback
 
 
 def _appointment(message: Message) -> Appointment | None:
-    return Appointment.objects.select_related("therapist").filter(pk=message.target_id).first()
+    """The session, knowing whether it has feedback yet (loaded for a whole batch)."""
+    return message.target
 
 
 def render_request(message: Message):
@@ -38,11 +40,7 @@ def render_request(message: Message):
 def request_wanted(message: Message) -> bool:
     """Still attended (not corrected to a no-show) and not answered yet."""
     appointment = _appointment(message)
-    return (
-        appointment is not None
-        and appointment.was_attended
-        and not SessionFeedback.objects.filter(appointment=appointment).exists()
-    )
+    return appointment is not None and appointment.was_attended and not appointment.has_feedback
 
 
 FEEDBACK_REQUEST = register(
@@ -51,6 +49,11 @@ FEEDBACK_REQUEST = register(
     render=render_request,
     still_wanted=request_wanted,
     category=EmailPreference.Category.FEEDBACK,
+    load=by_target(
+        Appointment.objects.select_related("therapist").annotate(
+            has_feedback=Exists(SessionFeedback.objects.filter(appointment=OuterRef("pk")))
+        )
+    ),
 )
 
 
@@ -74,35 +77,45 @@ def render_no_details(template: str):
     return render
 
 
-def alliance_alert_wanted(message: Message) -> bool:
-    """Not once read, and not if care has ended since."""
-    alert = (
-        AllianceAlert.objects.filter(pk=message.target_id)
-        .select_related("feedback__patient")
-        .first()
+def load_alliance_alerts(messages) -> dict:
+    """For each row, whether its alert still wants reading: not read yet, and its
+    patient still in the care of the therapist it goes to. Two queries a batch."""
+    alerts = AllianceAlert.objects.select_related("feedback").in_bulk(
+        {message.target_id for message in messages}
     )
-    return (
-        alert is not None
-        and alert.acknowledged_at is None
-        and alert.feedback.patient.therapist_links.filter(
-            therapist=message.recipient, ended_at=None
-        ).exists()
+    in_care = set(
+        CareLink.objects.active()
+        .filter(
+            therapist__in={message.recipient_id for message in messages},
+            patient__in={alert.feedback.patient_id for alert in alerts.values()},
+        )
+        .values_list("therapist", "patient")
     )
+    wanted = {}
+    for message in messages:
+        alert = alerts.get(message.target_id)
+        wanted[message.pk] = (
+            alert is not None
+            and alert.acknowledged_at is None
+            and (message.recipient_id, alert.feedback.patient_id) in in_care
+        )
+    return wanted
 
 
 ALLIANCE_ALERT = register(
     "alliance_alert",
     label="Feedback to read",
     render=render_no_details("feedback_to_read"),
-    still_wanted=alliance_alert_wanted,
+    still_wanted=lambda message: message.target,
+    load=load_alliance_alerts,
 )
 ESCALATION = register(
     "escalation",
     label="Feedback sent to the practice manager",
     render=render_no_details("escalation"),
-    still_wanted=lambda message: Escalation.objects.filter(
-        pk=message.target_id, handled_at=None
-    ).exists(),
+    # Only while nobody has handled it.
+    still_wanted=lambda message: message.target is not None,
+    load=by_target(Escalation.objects.filter(handled_at=None)),
 )
 
 
@@ -123,3 +136,16 @@ def plan_escalation(escalation: Escalation) -> list[Message]:
         )
         for manager in User.objects.filter(role=User.Role.MANAGER, is_active=True)
     ]
+
+
+def manager_emailed(escalation_id: str = "escalation__pk") -> Exists:
+    """Whether an email about the escalation (whose id the outer query holds at
+    `escalation_id`) was written to the outbox for a practice manager: the only
+    ground for telling the patient it was sent."""
+    return Exists(
+        Message.objects.filter(
+            kind=ESCALATION,
+            target_id=OuterRef(escalation_id),
+            recipient__role=User.Role.MANAGER,
+        )
+    )

@@ -120,6 +120,12 @@ class AllianceAlert(models.Model):
     The therapist acknowledges it and may reply; the patient sees both."""
 
     feedback = models.OneToOneField(SessionFeedback, on_delete=models.CASCADE, related_name="alert")
+    # The feedback's therapist (which never changes), copied so the practice page
+    # counts each therapist's alerts from one index instead of joining the feedback.
+    # Filled in from the feedback on save.
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     reasons = models.JSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -127,9 +133,22 @@ class AllianceAlert(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The practice page's counts per therapist read this index alone
+            # (feedback/practice.py); it also serves the foreign key.
+            models.Index(
+                fields=["therapist", "created_at", "acknowledged_at"],
+                name="feedback_alert_therapist_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Alert on {self.feedback}"
+
+    def save(self, *args, **kwargs):
+        if self.therapist_id is None:
+            self.therapist_id = self.feedback.therapist_id
+        super().save(*args, **kwargs)
 
 
 class Escalation(models.Model):
@@ -149,6 +168,14 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The practice page lists them in this order, a page at a time
+            # (feedback/practice.py ESCALATION_ORDER: PostgreSQL sorts nulls, the
+            # open ones, first when descending).
+            models.Index(
+                fields=["-handled_at", "-created_at"], name="feedback_escalation_order_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Escalation of {self.feedback}"

@@ -3,46 +3,61 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import CareLink, User
 
-from .models import Escalation
+from .models import AllianceAlert, Escalation, SessionFeedback
 
 # An alert counts as answered promptly when acknowledged within this long.
 PROMPT_ACKNOWLEDGEMENT = timedelta(days=7)
+# Escalations shown on one page (each is a patient's words, recorded as read).
+ESCALATIONS_PER_PAGE = 25
+# Open ones (not handled) first, then the most recently handled; newest first within each.
+ESCALATION_ORDER = (F("handled_at").desc(nulls_first=True), F("created_at").desc())
 
 
 def therapists_with_counts():
+    """Every active therapist with their counts. Each count is its own subquery on
+    one table, read from that table's therapist index: joining the tables would
+    multiply the rows (care links times feedback times alerts) before counting."""
     return (
         User.objects.filter(role=User.Role.THERAPIST, is_active=True)
         .annotate(
-            patient_count=Count(
-                "patient_links", filter=Q(patient_links__ended_at__isnull=True), distinct=True
-            ),
-            feedback_count=Count("feedback_received", distinct=True),
-            alert_count=Count("feedback_received__alert", distinct=True),
-            acknowledged_in_week=Count(
-                "feedback_received__alert",
-                filter=Q(
-                    feedback_received__alert__acknowledged_at__lte=F(
-                        "feedback_received__alert__created_at"
-                    )
-                    + PROMPT_ACKNOWLEDGEMENT
-                ),
-                distinct=True,
+            patient_count=_count(CareLink.objects.active()),
+            feedback_count=_count(SessionFeedback.objects.all()),
+            alert_count=_count(AllianceAlert.objects.all()),
+            acknowledged_in_week=_count(
+                AllianceAlert.objects.filter(
+                    acknowledged_at__lte=F("created_at") + PROMPT_ACKNOWLEDGEMENT
+                )
             ),
         )
         .order_by("last_name", "first_name")
     )
 
 
+def _count(rows):
+    """How many of `rows` belong to the therapist of the outer query."""
+    return Coalesce(
+        Subquery(
+            rows.filter(therapist=OuterRef("pk"))
+            .order_by()
+            .values("therapist")
+            .annotate(count=Count("*"))
+            .values("count")
+        ),
+        0,
+    )
+
+
 def escalations():
-    """Open ones first, then the most recent."""
+    """In ESCALATION_ORDER, which an index keeps, so a page reads only its own rows."""
     return Escalation.objects.select_related(
         "feedback__patient", "feedback__therapist", "handled_by"
-    ).order_by("handled_at", "-created_at")
+    ).order_by(*ESCALATION_ORDER)
 
 
 def mark_handled(escalation: Escalation, by) -> bool:

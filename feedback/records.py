@@ -2,6 +2,7 @@
 then the alert rules, the escalation, and the announcement other apps listen to (the
 patient's agenda gains a line when they ask to talk about it)."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -21,8 +22,21 @@ class FeedbackClosed(Exception):
     """The 48 hours for changing this feedback have passed."""
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What one save did, so the patient is told exactly that and no more."""
+
+    feedback: SessionFeedback
+    # The escalation this save created; None when it created none (not asked, or
+    # sent with an earlier save).
+    escalation: Escalation | None = None
+    # How many practice managers' emails about it went into the outbox; 0 means
+    # nobody was told, and the patient must not read "sent".
+    managers_emailed: int = 0
+
+
 @transaction.atomic
-def save(form, *, patient, appointment: Appointment) -> SessionFeedback:
+def save(form, *, patient, appointment: Appointment) -> Saved:
     feedback = form.save(commit=False)
     if feedback.pk and not feedback.is_editable:
         raise FeedbackClosed
@@ -30,6 +44,7 @@ def save(form, *, patient, appointment: Appointment) -> SessionFeedback:
     feedback.appointment, feedback.session_at = appointment, appointment.starts_at
     feedback.save()
     alerts.evaluate(feedback)
+    saved = Saved(feedback)
     if form.cleaned_data.get("escalate"):
         escalation, created = Escalation.objects.get_or_create(
             feedback=feedback,
@@ -39,9 +54,9 @@ def save(form, *, patient, appointment: Appointment) -> SessionFeedback:
             },
         )
         if created:
-            emails.plan_escalation(escalation)
+            saved = Saved(feedback, escalation, len(emails.plan_escalation(escalation)))
     feedback_saved.send(sender=SessionFeedback, feedback=feedback)
-    return feedback
+    return saved
 
 
 def for_session(patient, appointment: Appointment) -> SessionFeedback | None:

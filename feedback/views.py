@@ -3,6 +3,7 @@ the therapist reads what is shared and acknowledges alerts; the practice manager
 sees counts and escalations. The rules live in records.py, alerts.py and practice.py."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,16 +19,22 @@ from appointments.models import Appointment
 from core import charts
 from core.submissions import one_submission
 
-from . import alerts, practice, records
+from . import alerts, emails, practice, records
 from .forms import FeedbackForm, ReplyForm
 from .models import AllianceAlert, Escalation, SessionFeedback
 from .questions import QUESTIONS, RATINGS, SHORT_LABELS
 
 
-def ratings_chart(chart_id: str, feedback: list[SessionFeedback], zone) -> dict:
-    """The chart of the four ratings by session, with its legend; nothing for fewer
-    than two sessions. A question left unanswered is a gap in its line, never a
-    value; `unanswered` counts those gaps."""
+def ratings_chart(
+    chart_id: str,
+    feedback: list[SessionFeedback],
+    zone,
+    title: str = "Relationship ratings by session (0 to 10)",
+) -> dict:
+    """The four ratings by session, one small chart each (four lines on one chart
+    would hide each other); nothing for fewer than two sessions. A question left
+    unanswered is a gap in its line, never a value; `unanswered` counts those gaps.
+    The feedback is about one therapist: a line joins ratings of one relationship only."""
     if len(feedback) < 2:
         return {}
     days = [f.session_at.astimezone(zone).date() for f in feedback]
@@ -39,13 +46,61 @@ def ratings_chart(chart_id: str, feedback: list[SessionFeedback], zone) -> dict:
         )
         for index, name in enumerate(RATINGS)
     ]
+    panels = [charts.Panel(line.name, [line]) for line in lines]
     return {
-        "svg": charts.line_chart(
-            chart_id, "Relationship ratings by session (0 to 10)", lines, days[0], days[-1], 10
-        ),
-        "legend": charts.series_legend(lines),
+        "svg": charts.small_multiples(chart_id, panels, days[0], days[-1], 10, title=title),
         "unanswered": sum(value is None for line in lines for _, value in line.points),
     }
+
+
+def ratings_charts_by_therapist(chart_id: str, feedback: list[SessionFeedback], zone) -> list:
+    """One ratings chart per therapist, titled with their name, the most recently
+    seen first: ratings about two therapists are two relationships, never one line.
+    `feedback` is in session order with each therapist already loaded."""
+    by_therapist: dict[int, list[SessionFeedback]] = {}
+    for item in feedback:
+        by_therapist.setdefault(item.therapist_id, []).append(item)
+    groups = sorted(by_therapist.values(), key=lambda items: items[-1].session_at, reverse=True)
+    charted = []
+    for items in groups:
+        therapist = items[0].therapist
+        chart = ratings_chart(
+            f"{chart_id}-{therapist.pk}",
+            items,
+            zone,
+            f"Your ratings of sessions with {therapist.display_name} (0 to 10)",
+        )
+        if chart:
+            charted.append({"therapist": therapist, **chart})
+    return charted
+
+
+def saved_message(saved: records.Saved) -> tuple[int, str]:
+    """What the patient is told after saving: that it is saved, who sees it, and
+    whether it reached a practice manager, only as far as each is true."""
+    feedback = saved.feedback
+    therapist = feedback.therapist.display_name
+    if feedback.visibility == SessionFeedback.Visibility.SHARED:
+        parts = [f"Thank you. Your feedback is saved and shared with {therapist}."]
+    elif feedback.visibility == SessionFeedback.Visibility.SCORES_ONLY:
+        parts = [f"Thank you. Your feedback is saved. {therapist} sees your ratings only."]
+    else:
+        parts = [f"Thank you. Your feedback is saved and private: {therapist} does not see it."]
+    if saved.escalation is None:
+        return messages.SUCCESS, " ".join(parts)
+    if not saved.managers_emailed:
+        parts.append(
+            "It was not sent to a practice manager: none is set up here yet. "
+            "Please contact your practice directly."
+        )
+        return messages.WARNING, " ".join(parts)
+    sent = saved.escalation.created_at.astimezone(feedback.patient.zone)
+    parts.append(
+        f"It was sent to the practice manager on {sent:%a} {sent.day} {sent:%b} at {sent:%H:%M}."
+    )
+    if not saved.escalation.therapist_may_know:
+        parts.append(f"{therapist} is not told about it.")
+    return messages.SUCCESS, " ".join(parts)
 
 
 @patient_required
@@ -66,7 +121,7 @@ def give_feedback(request, appointment_id: int):
     form = FeedbackForm(request.POST or None, instance=existing)
     if request.method == "POST" and form.is_valid():
         try:
-            records.save(form, patient=request.user, appointment=appointment)
+            saved = records.save(form, patient=request.user, appointment=appointment)
         except records.FeedbackClosed:
             return render(
                 request,
@@ -74,7 +129,7 @@ def give_feedback(request, appointment_id: int):
                 {"feedback": existing, "appointment": appointment},
                 status=409,
             )
-        messages.success(request, "Thank you. Your feedback is saved.")
+        messages.add_message(request, *saved_message(saved))
         return redirect("feedback:mine")
     return render(
         request,
@@ -88,7 +143,8 @@ def give_feedback(request, appointment_id: int):
 def mine(request):
     feedback = list(
         SessionFeedback.objects.filter(patient=request.user)
-        .select_related("therapist", "alert")
+        .select_related("therapist", "alert", "escalation")
+        .annotate(escalation_sent=emails.manager_emailed())
         .order_by("session_at")
     )
     return render(
@@ -96,7 +152,7 @@ def mine(request):
         "feedback/mine.html",
         {
             "feedback": list(reversed(feedback)),
-            "chart": ratings_chart("my-ratings", feedback, request.user.zone),
+            "charts": ratings_charts_by_therapist("my-ratings", feedback, request.user.zone),
             "questions": QUESTIONS,
         },
     )
@@ -149,19 +205,22 @@ def patient_feedback(request, patient_id: int):
 
 @manager_required
 def practice_home(request):
-    escalations = list(practice.escalations()[:100])
+    page = Paginator(practice.escalations(), practice.ESCALATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     # Each escalation shown is a patient's words read by the manager.
     audit.record_many(
         request.user,
         audit.Kind.ESCALATION,
-        ((escalation.feedback.patient, escalation.pk) for escalation in escalations),
+        ((escalation.feedback.patient, escalation.pk) for escalation in page),
     )
     return render(
         request,
         "feedback/practice_home.html",
         {
             "therapists": practice.therapists_with_counts(),
-            "escalations": escalations,
+            "escalations": page,
+            "page": page,
             "questions": QUESTIONS,
         },
     )

@@ -4,7 +4,7 @@ and saving an entry with its ratings in one step."""
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.dispatch import receiver
 
 from accounts.signals import patient_joined
@@ -14,6 +14,8 @@ from .models import DailyEntry, Symptom, SymptomRating, by_name
 
 # Missed days are normal: the last week can be filled in, the future cannot.
 BACKFILL_DAYS = 7
+# How far back the daily log looks to put the symptoms felt lately at the top.
+RECENTLY_FELT_DAYS = 90
 
 STARTER_SYMPTOMS = [
     "Low mood",
@@ -50,17 +52,23 @@ def ensure_starter_symptoms(patient) -> None:
 
 
 def symptoms_for_log(patient) -> list[Symptom]:
-    """Active symptoms, the ones felt most recently first, so a returning patient
-    finds theirs at the top; then by name (in Python: names are encrypted)."""
-    symptoms = by_name(
-        Symptom.objects.active()
-        .filter(patient=patient)
-        .annotate(last_felt=Max("ratings__entry__day", filter=Q(ratings__severity__gt=0)))
+    """Active symptoms, the ones felt most recently (in the last RECENTLY_FELT_DAYS)
+    first, so a returning patient finds theirs at the top; then by name (in Python:
+    names are encrypted). Only recent days are read, so the cost stays the same
+    however long the history."""
+    since = patient.today() - timedelta(days=RECENTLY_FELT_DAYS)
+    last_felt = dict(
+        SymptomRating.objects.filter(entry__patient=patient, entry__day__gte=since, severity__gt=0)
+        .order_by()
+        .values("symptom")
+        .annotate(day=Max("entry__day"))
+        .values_list("symptom", "day")
     )
+    symptoms = by_name(Symptom.objects.active().filter(patient=patient))
     # A stable sort keeps names in order among symptoms last felt the same day.
     return sorted(
         symptoms,
-        key=lambda s: (s.last_felt is None, -s.last_felt.toordinal() if s.last_felt else 0),
+        key=lambda s: -last_felt[s.pk].toordinal() if s.pk in last_felt else 1,
     )
 
 

@@ -1,6 +1,10 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from core.widgets import ScaleWidget
 
@@ -17,6 +21,45 @@ def scale(label: str, low: str, high: str) -> forms.IntegerField:
         max_value=10,
         widget=ScaleWidget(low, high),
     )
+
+
+# One severity of a symptom and its label (severity-N colours it in app.css).
+SEVERITY_OPTION = (
+    '<input type="radio" class="btn-check symptom-value" name="{name}" id="{id}" value="{value}"'
+    '{checked}><label class="btn btn-outline-secondary severity-{value}" for="{id}">{label}'
+    "</label>"
+)
+# "–" first: a symptom left at it is not rated, which is not the same as "None".
+SEVERITY_CLEAR = (
+    '<input type="radio" class="btn-check symptom-clear" name="{name}" id="{id}" value="">'
+    '<label class="btn btn-outline-secondary symptom-unset" for="{id}">–'
+    '<span class="visually-hidden"> not rated</span></label>'
+)
+
+
+class SeverityWidget(forms.RadioSelect):
+    """A symptom's severity as a row of buttons. The daily log has a row per
+    symptom, so the HTML is built here rather than from a template per radio; the
+    row's name and radiogroup are in journal/entry.html."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # Every value is escaped once here; the severities are numbers.
+        name = escape(name)
+        base = escape(self.build_attrs(self.attrs, attrs).get("id") or f"id_{name}")
+        chosen = self.format_value(value)
+        options = [
+            SEVERITY_OPTION.format(
+                name=name,
+                id=f"{base}_{index}",
+                value=severity,
+                checked=" checked" if str(severity) in chosen else "",
+                label=escape(label),
+            )
+            for index, (severity, label) in enumerate(self.choices)
+        ]
+        clear = SEVERITY_CLEAR.format(name=name, id=f"{base}_clear")
+        buttons = clear + "".join(options)
+        return mark_safe(f'<div class="btn-group btn-group-sm" role="presentation">{buttons}</div>')  # noqa: S308
 
 
 class DailyEntryForm(forms.ModelForm):
@@ -77,7 +120,7 @@ class DailyEntryForm(forms.ModelForm):
                 required=False,
                 empty_value=None,
                 initial=ratings.get(symptom.pk),
-                widget=forms.RadioSelect,
+                widget=SeverityWidget,
             )
 
     @staticmethod
@@ -164,3 +207,38 @@ class MeasurePlanForm(forms.ModelForm):
         model = MeasurePlan
         fields = ["interval_days"]
         labels = {"interval_days": "Ask for PHQ-9 and GAD-7 every (days)"}
+
+
+class SafetyContactForm(forms.Form):
+    """What the therapist did after a safety alert, and when (their own time zone).
+    Nothing is filled in for them: both are what they say."""
+
+    # Typed to the minute, so a contact made in the alert's own minute still counts.
+    EARLIEST_BEFORE_ALERT = timedelta(minutes=1)
+    # A clock a little ahead of the server's is not "in the future".
+    LATEST_AFTER_NOW = timedelta(minutes=5)
+
+    contacted_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In your time zone.",
+    )
+    note = forms.CharField(
+        label="What you did",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: phoned, we spoke for ten minutes, agreed a session "
+        "tomorrow. Only therapists caring for this patient see it. Encrypted.",
+    )
+
+    def __init__(self, *args, alert, **kwargs):
+        self.alert = alert
+        super().__init__(*args, **kwargs)
+
+    def clean_contacted_at(self):
+        moment = self.cleaned_data["contacted_at"]
+        if moment < self.alert.created_at - self.EARLIEST_BEFORE_ALERT:
+            raise forms.ValidationError("That is before the alert was raised.")
+        if moment > timezone.now() + self.LATEST_AFTER_NOW:
+            raise forms.ValidationError("That is still to come: record what already happened.")
+        return moment

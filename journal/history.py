@@ -4,12 +4,11 @@ number of queries, however many days are logged."""
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-from django.db.models import Avg, Count
+from decimal import Decimal
 
 from core import charts
 
-from .models import DailyEntry, SymptomRating
+from .models import DailyEntry, Symptom, SymptomRating
 
 TREND_WEEKS = (2, 4, 12)
 # Each scale keeps its colour from the one palette on every page.
@@ -19,6 +18,14 @@ SCALE_COLOURS = dict(zip(("mood", "anxiety", "energy", "sleep"), charts.PALETTE,
 def mood_level(mood: int) -> int:
     """Five colour steps for the calendar, 0 (lowest) to 4 (best)."""
     return min(mood // 2, 4) if mood < 10 else 4
+
+
+# The calendar's key: each colour step and the moods it stands for ("0–1" … "8–10").
+MOOD_LEVELS = [
+    (level, f"{moods[0]}–{moods[-1]}")
+    for level in range(5)
+    for moods in [[mood for mood in range(11) if mood_level(mood) == level]]
+]
 
 
 @dataclass(frozen=True)
@@ -64,11 +71,12 @@ class Trends:
     days: list[date]
     rows: list[dict]
     scales_chart: str
-    scales_legend: str
     sleep_chart: str
     heat_map: str
     heat_map_legend: str
     symptom_rows: list[tuple[str, dict[date, int]]]
+    # Each symptom's days at each severity, none to severe: the heat map as a table.
+    symptom_counts: list[tuple[str, list[int]]]
     averages: dict
     # How many days each scale was answered on; averages rest on these alone.
     answered: dict
@@ -82,14 +90,18 @@ def trends(patient, weeks: int) -> Trends:
     by_day = {
         row["day"]: row for row in entries.values("day", "mood", "anxiety", "energy", "sleep_hours")
     }
-    # Avg and Count of a column skip nulls: unanswered days count for nothing.
+    # Unanswered days count for nothing: each average rests on the days answered.
+    # Worked out from the rows already read, in Decimal as the database would.
     fields = {"mood": "mood", "anxiety": "anxiety", "energy": "energy", "sleep": "sleep_hours"}
-    totals = entries.aggregate(
-        **{f"average_{name}": Avg(field) for name, field in fields.items()},
-        **{f"answered_{name}": Count(field) for name, field in fields.items()},
-    )
-    averages = {name: totals[f"average_{name}"] for name in fields}
-    answered = {name: totals[f"answered_{name}"] for name in fields}
+    given = {
+        name: [row[field] for row in by_day.values() if row[field] is not None]
+        for name, field in fields.items()
+    }
+    averages = {
+        name: Decimal(sum(values)) / len(values) if values else None
+        for name, values in given.items()
+    }
+    answered = {name: len(values) for name, values in given.items()}
 
     def series(name, field, colour):
         return charts.Series(
@@ -100,28 +112,38 @@ def trends(patient, weeks: int) -> Trends:
         average = averages[field]
         return label if average is None else f"{label} (average {average:.1f})"
 
-    scales = [
-        series(named("Mood", "mood"), "mood", SCALE_COLOURS["mood"]),
-        series(named("Anxiety", "anxiety"), "anxiety", SCALE_COLOURS["anxiety"]),
-        series(named("Energy", "energy"), "energy", SCALE_COLOURS["energy"]),
-    ]
-    scales_chart = charts.line_chart(
-        "scales", f"Mood, anxiety and energy, last {weeks} weeks (0 to 10)", scales, start, end, 10
+    # One small chart per scale: three lines on one chart would cross and hide each other.
+    scales_chart = charts.small_multiples(
+        "scales",
+        [
+            charts.Panel(named(label, field), [series(label, field, SCALE_COLOURS[field])])
+            for field, label in (("mood", "Mood"), ("anxiety", "Anxiety"), ("energy", "Energy"))
+        ],
+        start,
+        end,
+        10,
+        title=f"Mood, anxiety and energy, last {weeks} weeks",
     )
+    # Up to 24 hours may be logged: the axis reaches the longest night, rounded up.
     sleep_chart = charts.line_chart(
         "sleep",
         f"Hours slept, last {weeks} weeks",
-        [series("Sleep", "sleep_hours", SCALE_COLOURS["sleep"])],
+        [series("Sleep (hours)", "sleep_hours", SCALE_COLOURS["sleep"])],
         start,
         end,
-        12,
+        None,
     )
 
-    symptoms: dict[str, dict[date, int]] = {}
-    for name, day, severity in SymptomRating.objects.filter(
+    by_symptom: dict[int, dict[date, int]] = {}
+    for symptom_id, day, severity in SymptomRating.objects.filter(
         entry__patient=patient, entry__day__range=(start, end)
-    ).values_list("symptom__name", "entry__day", "severity"):
-        symptoms.setdefault(name, {})[day] = severity
+    ).values_list("symptom", "entry__day", "severity"):
+        by_symptom.setdefault(symptom_id, {})[day] = severity
+    # Each name is decrypted once, not once per rating (12 weeks of 10 symptoms is 840).
+    names = dict(Symptom.objects.filter(pk__in=by_symptom).values_list("pk", "name"))
+    symptoms: dict[str, dict[date, int]] = {}
+    for symptom_id, severities in by_symptom.items():
+        symptoms.setdefault(names[symptom_id], {}).update(severities)
     # By name in Python: names are encrypted, so the database cannot order them.
     symptom_rows = sorted(symptoms.items())
     heat = charts.heat_map("symptoms", f"Symptom severity, last {weeks} weeks", symptom_rows, days)
@@ -132,11 +154,11 @@ def trends(patient, weeks: int) -> Trends:
         days,
         rows,
         scales_chart,
-        charts.series_legend(scales),
         sleep_chart,
         heat,
         charts.severity_legend(),
         symptom_rows,
+        [(name, charts.severity_counts(severities)) for name, severities in symptom_rows],
         averages,
         answered,
     )

@@ -233,3 +233,26 @@ class SafetyAlert(models.Model):
 
     def __str__(self) -> str:
         return f"Safety alert for {self.patient}"
+
+
+class SafetyContact(models.Model):
+    """What a therapist did after a safety alert, in their own words, and when. One
+    form submission is one row (core/submissions.py); every therapist caring for the
+    patient sees them on the alert, so nobody wonders whether someone reached out."""
+
+    alert = models.ForeignKey(SafetyAlert, on_delete=models.CASCADE, related_name="contacts")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contacted_at = models.DateTimeField()
+    note = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contacted_at", "pk"]
+
+    def __str__(self) -> str:
+        return "Safety contact"

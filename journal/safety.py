@@ -11,9 +11,12 @@ The patient then lands on the support page, whose link names the alert; the page
 reads the outbox to say who was told, by name, or that nobody was because no
 therapist is linked. The same page, without an alert, is "Need help now": open to
 anyone, signed in or not, and opening it tells nobody.
+
+The therapist's alert page says how to reach the patient (the phone number the
+patient chose to give, or plainly that they gave none, and their email address) and
+keeps a record of each time a therapist reached out: what they did and when.
 """
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -23,12 +26,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import cared_for_by, therapists_of
+from core import phone
 from notifications.models import Message
 from notifications.outbox import enqueue
 from notifications.tasks import dispatch_soon
 
 from .emails import SAFETY_ALERT
-from .models import DailyEntry, MeasureResponse, SafetyAlert
+from .models import DailyEntry, MeasureResponse, SafetyAlert, SafetyContact
 
 
 def raise_for_entry(entry: DailyEntry) -> SafetyAlert | None:
@@ -147,13 +151,39 @@ def crisis_resources() -> list[dict]:
 
 def _link(scheme: str, number: str) -> dict:
     # Only digits and a leading "+" in the link; the number as written in its text.
-    dialled = re.sub(r"[^\d+]", "", number)
-    return {"number": number.strip(), "href": f"{scheme}:{dialled}"}
+    return {"number": number.strip(), "href": phone.dial(scheme, number)}
+
+
+def alerts_for(therapist):
+    """Every alert about a patient in this therapist's care now, seen or not."""
+    return SafetyAlert.objects.filter(cared_for_by(therapist, "patient"))
 
 
 def open_alerts_for(therapist):
     return (
-        SafetyAlert.objects.filter(cared_for_by(therapist, "patient"), acknowledged_at=None)
+        alerts_for(therapist)
+        .filter(acknowledged_at=None)
         .select_related("patient")
         .order_by("-created_at")
     )
+
+
+def how_to_reach(patient) -> dict:
+    """The ways the therapist may reach the patient: the phone number they gave (with
+    a tap-to-call link), else None, and their email address."""
+    number = patient.phone
+    return {
+        "phone": _link("tel", number) if number else None,
+        "email": patient.email,
+    }
+
+
+@transaction.atomic
+def record_contact(alert: SafetyAlert, by, contacted_at, note: str) -> SafetyContact:
+    """The therapist reached out (or tried): one row per report. Reaching out means
+    the alert was seen, so an unseen alert is marked seen by them too."""
+    contact = SafetyContact.objects.create(
+        alert=alert, therapist=by, contacted_at=contacted_at, note=note
+    )
+    acknowledge(alert, by)
+    return contact

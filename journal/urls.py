@@ -50,6 +50,7 @@ urlpatterns = [
     path("journal/measures/<slug:kind>/new/", views.measure_new, name="measure_new"),
     path("journal/measures/<id:response_id>/", views.measure_detail, name="measure_detail"),
     path("patients/<id:patient_id>/questionnaires/", views.measure_plan, name="measure_plan"),
+    path("safety-alerts/<id:alert_id>/", views.safety_alert, name="safety_alert"),
     path(
         "safety-alerts/<id:alert_id>/acknowledge/",
         views.acknowledge_alert,

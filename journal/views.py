@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts import audit
 from accounts.access import (
-    cared_for_by,
     get_patient_for_therapist,
     patient_required,
     therapist_required,
@@ -23,6 +22,7 @@ from .forms import (
     MeasurePlanForm,
     ParkedTopicForm,
     QuickMoodForm,
+    SafetyContactForm,
     SymptomForm,
 )
 from .models import (
@@ -289,6 +289,7 @@ def calendar_view(request):
             "following": following if following <= this_month else None,
             "earliest": shown == EARLIEST_CALENDAR_MONTH,
             "today": today_local,
+            "mood_levels": history.MOOD_LEVELS,
         },
     )
 
@@ -383,7 +384,7 @@ def measure_plan(request, patient_id: int):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Questionnaire schedule saved.")
-        return redirect("accounts:patient_detail", patient_id=patient.pk)
+        return redirect("prep:patient_detail", patient_id=patient.pk)
     return render(
         request,
         "journal/measure_plan.html",
@@ -392,10 +393,45 @@ def measure_plan(request, patient_id: int):
     )
 
 
+def _alert_for_therapist(therapist, alert_id: int) -> SafetyAlert:
+    """An alert about a patient in this therapist's care now; 404 for anyone else."""
+    return get_object_or_404(
+        safety.alerts_for(therapist).select_related("patient", "acknowledged_by"), pk=alert_id
+    )
+
+
+@therapist_required
+@one_submission
+def safety_alert(request, alert_id: int):
+    """The alert, how to reach the patient, and what was done: each report of a
+    contact is one record."""
+    alert = _alert_for_therapist(request.user, alert_id)
+    form = SafetyContactForm(request.POST or None, alert=alert)
+    if request.method == "POST" and form.is_valid():
+        safety.record_contact(
+            alert, request.user, form.cleaned_data["contacted_at"], form.cleaned_data["note"]
+        )
+        messages.success(request, "Recorded. Thank you for reaching out.")
+        return redirect("journal:safety_alert", alert_id=alert.pk)
+    audit.record(request.user, alert.patient, audit.Kind.SAFETY_ALERT, alert.pk)
+    return render(
+        request,
+        "journal/safety_alert.html",
+        {
+            "alert": alert,
+            "patient": alert.patient,
+            "reach": safety.how_to_reach(alert.patient),
+            "contacts": alert.contacts.select_related("therapist"),
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 @require_POST
 @therapist_required
 def acknowledge_alert(request, alert_id: int):
-    alert = get_object_or_404(SafetyAlert, cared_for_by(request.user, "patient"), pk=alert_id)
+    alert = _alert_for_therapist(request.user, alert_id)
     safety.acknowledge(alert, by=request.user)
     messages.success(request, f"Marked as seen. Please check in with {alert.patient.display_name}.")
     return redirect("prep:therapist_dashboard")

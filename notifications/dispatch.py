@@ -13,8 +13,14 @@ test to call one at a time.
    backoff up to REMINDER_MAX_ATTEMPTS, then the row is failed, visible to the
    therapist. A mail server that cannot be reached at all is not the message's
    fault: the batch waits and tries again without using up its attempts.
-   Each row is re-checked just before sending, so a row released and re-claimed by
-   another dispatcher is sent only by the one holding the newer claim.
+   A batch reads what it needs in a fixed number of queries (its rows with their
+   recipients and preferences, then what each kind's emails are about, one load
+   per kind) and writes the rows it skips or lets expire together; each email sent
+   costs one write, its "sent" mark, made before the next is sent: that write is
+   what keeps a dead worker's duplicate to the one message it had in flight.
+   A row released and re-claimed by another dispatcher is sent only by the one
+   holding the newer claim: a claim old enough to have been taken over is checked
+   again just before sending.
    A row whose moment has passed (past its kind's window after its due time, or a
    daily email outside the person's daytime) is marked expired, never sent late.
 """
@@ -25,12 +31,13 @@ from datetime import timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import connection as db
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from . import daily
-from .kinds import get
+from .kinds import get, load_targets
 from .links import preference_for
 from .models import Message
 
@@ -65,9 +72,9 @@ def send_claimed(ids: list[int]) -> dict[str, int]:
     counts = dict.fromkeys(OUTCOMES, 0)
     if not ids:
         return counts
-    rows = (
+    rows = list(
         Message.objects.filter(pk__in=ids, status=Status.SENDING)
-        .select_related("recipient")
+        .select_related("recipient", "recipient__email_preference")
         .order_by("due_at")
     )
     connection = get_connection(fail_silently=False)
@@ -80,14 +87,66 @@ def send_claimed(ids: list[int]) -> dict[str, int]:
         counts["retry"] += _postpone(ids, error)
         return counts
     try:
+        _commit_without_waiting_for_disk()
+        load_targets(rows)
+        to_send = []
+        unsent: dict[str, list[Message]] = {Status.SKIPPED: [], Status.EXPIRED: []}
         for message in rows:
+            try:
+                verdict = _verdict(message, timezone.now())
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as error:
+                counts[_failed(message, error)] += 1
+                continue
+            if verdict is None:
+                to_send.append(message)
+            else:
+                unsent[verdict].append(message)
+        for status, messages in unsent.items():
+            _finish_all(messages, status)
+        counts["skipped"] += len(unsent[Status.SKIPPED])
+        counts["expired"] += len(unsent[Status.EXPIRED])
+        for message in to_send:
             counts[_send_one(message, connection)] += 1
     finally:
+        _commit_as_usual()
         try:
             connection.close()
         except Exception:
             logger.debug("Closing the mail connection failed", exc_info=True)
     return counts
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """Each "sent" mark is its own commit, made before the next email goes: that
+    bounds a dead worker's duplicates to one. PostgreSQL need not wait for the disk
+    on these commits: they are seen by every other dispatcher at once, and only a
+    crash of the database server itself could lose the last few (well under a
+    second's worth), whose rows would then be sent again, never lost. So a batch
+    waits on the mail server, not on one disk flush per email."""
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+
+
+def _commit_as_usual() -> None:
+    if db.vendor == "postgresql":
+        try:
+            with db.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except Exception:
+            logger.debug("Resetting synchronous_commit failed", exc_info=True)
+
+
+def _verdict(message: Message, now) -> str | None:
+    """Why this row is not sent (skipped: no longer wanted; expired: too late), or
+    None to send it."""
+    if not still_wanted(message):
+        return Status.SKIPPED
+    if too_late(message, now):
+        return Status.EXPIRED
+    return None
 
 
 def _send_one(message: Message, connection) -> str:
@@ -97,15 +156,11 @@ def _send_one(message: Message, connection) -> str:
     # that email's failure alone; the rest of the batch goes on. Running out of time
     # is not: the task stops, and the claim is released as stale for the next run.
     try:
-        if not still_wanted(message):
-            _finish(message, Status.SKIPPED)
-            return "skipped"
         if too_late(message, timezone.now()):
             _finish(message, Status.EXPIRED)
             return "expired"
         email = get(message.kind).render(message)
-        email.connection = connection
-        email.send()
+        connection.send_messages([email])
     except SoftTimeLimitExceeded:
         raise
     except Exception as error:
@@ -144,11 +199,29 @@ def _mine(message: Message):
 
 
 def _still_ours(message: Message) -> bool:
+    """Whether this dispatcher still holds the row's claim. Nobody may take over a
+    claim younger than REMINDER_CLAIM_TIMEOUT (release_stale_claims), so one younger
+    than half of it (the other half allows for workers' clocks that differ) is
+    ours without asking; an older one is asked about."""
+    age = timezone.now() - message.claimed_at
+    if age < timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT) / 2:
+        return True
     return _mine(message).exists()
 
 
 def _finish(message: Message, status: str, **fields) -> None:
     _mine(message).update(status=status, **fields)
+
+
+def _finish_all(messages: list[Message], status: str) -> None:
+    """One write for many rows, each still under the claim it was read with."""
+    claims: dict = {}
+    for message in messages:
+        claims.setdefault(message.claimed_at, []).append(message.pk)
+    for claimed_at, pks in claims.items():
+        Message.objects.filter(pk__in=pks, status=Status.SENDING, claimed_at=claimed_at).update(
+            status=status
+        )
 
 
 def _postpone(ids: list[int], error: Exception) -> int:
@@ -175,12 +248,18 @@ def _failed(message: Message, error: Exception) -> str:
     return "failed" if give_up else "retry"
 
 
-def dispatch(batch_size: int | None = None) -> dict[str, int]:
-    """One run: release, then claim and send batches until nothing is due."""
+def dispatch(batch_size: int | None = None, *, on_backlog=None) -> dict[str, int]:
+    """One run: release, then claim and send batches until nothing is due. When the
+    first batch comes back full, more is due than one batch: `on_backlog` is called
+    once (the task asks for another run alongside this one)."""
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
     release_stale_claims()
     totals = dict.fromkeys(OUTCOMES, 0)
+    first = True
     while ids := claim_due(batch_size):
+        if first and on_backlog is not None and len(ids) == batch_size:
+            on_backlog()
+        first = False
         for outcome, count in send_claimed(ids).items():
             totals[outcome] += count
         if len(ids) < batch_size:

@@ -3,21 +3,24 @@ it is written into the outbox here, in the same transaction. A therapist's
 invitation to a patient and a practice manager's invitation to a new therapist are
 two kinds, each worded for the person it reaches."""
 
+from django.db.models import Exists, OuterRef
 from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts import invitations
-from accounts.models import Invitation
+from accounts.models import Invitation, User
 from accounts.signals import invitation_sent
 
 from .compose import compose
-from .kinds import register
+from .kinds import by_target, register
 from .links import site_url
 from .outbox import enqueue
 
 
 def _invitation(message) -> Invitation | None:
-    return Invitation.objects.select_related("therapist").filter(pk=message.target_id).first()
+    """The invitation, knowing whether its address has an account (loaded for a
+    whole batch)."""
+    return message.target
 
 
 def render(message):
@@ -40,6 +43,9 @@ def _render(message, template: str):
                 "first_name": invitation.first_name,
                 "accept_url": site_url(invitations.accept_path(invitation)),
                 "expires_at": invitation.expires_at,
+                # Checked at send time: an address that has an account by then is
+                # asked to sign in and accept, not to create one.
+                "has_account": invitation.has_account,
             },
             to=[invitation.email],
         )
@@ -50,12 +56,21 @@ def still_wanted(message) -> bool:
     return invitation is not None and invitation.is_pending and not invitation.is_expired
 
 
-INVITATION = register("invitation", label="Invitation", render=render, still_wanted=still_wanted)
+# Both kinds are about one invitation, loaded for a whole batch at once.
+_load = by_target(
+    Invitation.objects.select_related("therapist").annotate(
+        has_account=Exists(User.objects.filter(email=OuterRef("email")))
+    )
+)
+INVITATION = register(
+    "invitation", label="Invitation", render=render, still_wanted=still_wanted, load=_load
+)
 THERAPIST_INVITATION = register(
     "therapist_invitation",
     label="Invitation to join as a therapist",
     render=render_for_therapist,
     still_wanted=still_wanted,
+    load=_load,
 )
 
 

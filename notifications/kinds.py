@@ -3,12 +3,16 @@
 whether it is still wanted at send time, and how long after its due time it is
 still worth sending. The outbox itself knows no domain."""
 
+import logging
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger(__name__)
 
 
 def daily_window() -> timedelta:
@@ -36,6 +40,12 @@ class Kind:
     # send time); one not sent by then is dropped as expired, never sent late.
     # None: it stays worth sending (its `still_wanted` says when it is not).
     worth_sending_for: Callable[[], timedelta] | None = None
+    # Reads, for many rows at once and in a fixed number of queries, what
+    # `still_wanted` and `render` need: a dict from each row's id to it (absent or
+    # None when what it is about is gone). Each row finds its own as `row.target`
+    # (notifications/models.py), so a batch costs the same queries however many
+    # rows it holds. None: the kind reads what it needs row by row.
+    load: Callable[[list], dict] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -54,6 +64,7 @@ def register(
     category: str | None = None,
     daily_for_role: str | None = None,
     worth_sending_for: Callable[[], timedelta] | None = None,
+    load: Callable[[list], dict] | None = None,
 ) -> str:
     """Register a kind. A daily one is worth sending for DAILY_EMAIL_WINDOW_MINUTES
     after its time unless it says otherwise."""
@@ -62,7 +73,7 @@ def register(
     if daily_for_role and worth_sending_for is None:
         worth_sending_for = daily_window
     KINDS[name] = Kind(
-        name, label, render, still_wanted, category, daily_for_role, worth_sending_for
+        name, label, render, still_wanted, category, daily_for_role, worth_sending_for, load
     )
     return name
 
@@ -81,3 +92,34 @@ def kind_label(name: str) -> str:
 
 def daily_kinds() -> list[Kind]:
     return [kind for kind in KINDS.values() if kind.daily_for_role]
+
+
+def by_target(queryset) -> Callable[[list], dict]:
+    """A `load` for kinds whose rows are each about one row of `queryset` (their
+    target_id): one query for a whole batch."""
+
+    def load(messages) -> dict:
+        found = queryset.in_bulk({message.target_id for message in messages})
+        return {message.pk: found.get(message.target_id) for message in messages}
+
+    return load
+
+
+def load_targets(messages) -> None:
+    """Give each outbox row what its kind's `load` reads for it (`row.target`), one
+    load per kind. A kind whose load fails leaves its rows to load one by one when
+    used, so one broken kind never holds up the others."""
+    by_kind = defaultdict(list)
+    for message in messages:
+        by_kind[message.kind].append(message)
+    for name, rows in by_kind.items():
+        kind = KINDS.get(name)
+        if kind is None or kind.load is None:
+            continue
+        try:
+            found = kind.load(rows)
+        except Exception:
+            logger.exception("Loading %s emails in bulk failed; loading them one by one", name)
+            continue
+        for row in rows:
+            row.set_target(found.get(row.pk))

@@ -47,5 +47,10 @@ def read_unsubscribe_link(token: str) -> tuple[User, str]:
 
 
 def preference_for(user) -> EmailPreference:
-    """Saved preferences, or the defaults (unsaved: reading never writes)."""
+    """Saved preferences, or the defaults (unsaved: reading never writes). Read
+    from `user` when it came with them (the dispatcher loads a batch's recipients
+    with select_related("email_preference")), else from the database."""
+    saved = User.email_preference.related
+    if saved.is_cached(user):
+        return saved.get_cached_value(user) or EmailPreference(user=user)
     return EmailPreference.objects.filter(user=user).first() or EmailPreference(user=user)

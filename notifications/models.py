@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .kinds import kind_label
+from .kinds import get, kind_label
 
 
 class MessageQuerySet(models.QuerySet):
@@ -80,6 +80,18 @@ class Message(models.Model):
     @property
     def label(self) -> str:
         return kind_label(self.kind)
+
+    @property
+    def target(self):
+        """What this email is about, as its kind loads it (notifications/kinds.py):
+        for a whole batch at once by the dispatcher, else on first use."""
+        if not hasattr(self, "_target"):
+            kind = get(self.kind)
+            self._target = kind.load([self]).get(self.pk) if kind.load else None
+        return self._target
+
+    def set_target(self, target) -> None:
+        self._target = target
 
 
 class EmailPreference(models.Model):

@@ -1,20 +1,22 @@
 """The "your summary is ready to review" email, planned when a draft is prepared."""
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment
 from notifications.compose import compose
-from notifications.kinds import register
+from notifications.kinds import by_target, register
 from notifications.links import site_url
 from notifications.models import EmailPreference, Message
 from notifications.outbox import enqueue
 
-from . import summaries
+from .models import PreSessionSummary
 
 
 def _appointment(message: Message) -> Appointment | None:
-    return Appointment.objects.select_related("therapist").filter(pk=message.target_id).first()
+    """The session, knowing whether a summary of it is shared (loaded for a batch)."""
+    return message.target
 
 
 def render(message: Message):
@@ -41,7 +43,7 @@ def still_wanted(message: Message) -> bool:
         appointment is not None
         and not appointment.outcome
         and appointment.starts_at > timezone.now()
-        and summaries.latest_shared(appointment) is None
+        and not appointment.has_shared_summary
     )
 
 
@@ -51,6 +53,14 @@ SUMMARY_READY = register(
     render=render,
     still_wanted=still_wanted,
     category=EmailPreference.Category.SUMMARIES,
+    load=by_target(
+        Appointment.objects.select_related("therapist").annotate(
+            # A shared summary has a version (summaries.latest_shared).
+            has_shared_summary=Exists(
+                PreSessionSummary.objects.filter(appointment=OuterRef("pk"), version__gt=0)
+            )
+        )
+    ),
 )
 
 

@@ -111,7 +111,7 @@ class AgendaLineForm(forms.ModelForm):
     class Meta:
         model = AgendaItem
         fields = ["kind", "text"]
-        labels = {"kind": "", "text": "Add to the agenda"}
+        labels = {"kind": "Topic or question", "text": "Add to the agenda"}
         widgets = {"text": forms.TextInput(attrs={"maxlength": 500})}
 
     def clean_text(self):

@@ -134,6 +134,9 @@ class PreSessionSummary(models.Model):
     included_thoughts = models.JSONField(default=list, blank=True)
     # Bumped on every change to the draft, so a repeated Share press is recognised.
     revision = models.PositiveIntegerField(default=0)
+    # What the draft was built from (prep/freshness.py): the review page trusts the
+    # stored snapshot only while the journal still gives this value.
+    inputs = models.CharField(max_length=64, blank=True)
     shared_from_revision = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

@@ -47,6 +47,7 @@ from journal.models import (
     MeasureResponse,
     ParkedTopic,
     SafetyAlert,
+    SafetyContact,
     Symptom,
     SymptomRating,
 )
@@ -159,7 +160,10 @@ outside this app are not part of it.
 
 # (file name, what it holds) in the order the README lists them.
 SECTIONS = [
-    ("account", "Your account: email address, name, time zone, daily reminder time."),
+    (
+        "account",
+        "Your account: email address, name, time zone, daily reminder time, phone number.",
+    ),
     (
         "daily_entries",
         "Your daily log: mood, anxiety, energy (0 to 10), hours slept, your thoughts, "
@@ -174,6 +178,7 @@ SECTIONS = [
         "total scores and what each total means.",
     ),
     ("safety_alerts", "Times you told us about thoughts of harming yourself."),
+    ("safety_contacts", "What your therapist recorded doing after each of those, and when."),
     ("agenda", "Things you wanted to talk about, and questions for your therapist."),
     ("goals", "Your goals, with every comment on them, yours and your therapist's."),
     ("goal_comments", "The comments on your goals, one per line."),
@@ -408,6 +413,8 @@ def _sections(patient: User) -> dict[str, list[dict]]:
     preferences["share_summaries_automatically"] = bool(
         prep_preference and prep_preference.share_automatically
     )
+    # None: never answered (nothing is shared).
+    preferences["share_week_at_a_glance"] = patient.shares_overview
     plan = MeasurePlan.objects.filter(patient=patient).first()
     preferences["questionnaires_every_days"] = (
         plan.interval_days if plan else measures.interval_days(patient)
@@ -421,6 +428,7 @@ def _sections(patient: User) -> dict[str, list[dict]]:
                 "last_name": patient.last_name,
                 "time_zone": patient.timezone,
                 "daily_reminder_time": patient.reminder_time.isoformat(timespec="minutes"),
+                "phone": patient.phone,
                 "joined_at": when(patient.date_joined),
             }
         ],
@@ -450,6 +458,17 @@ def _sections(patient: User) -> dict[str, list[dict]]:
                 "seen_by_therapist_at": when(alert.acknowledged_at),
             }
             for alert in SafetyAlert.objects.filter(patient=patient).order_by("created_at")
+        ],
+        "safety_contacts": [
+            {
+                "alert_at": when(contact.alert.created_at),
+                "therapist": _name(contact.therapist),
+                "contacted_at": when(contact.contacted_at),
+                "what_they_did": contact.note,
+            }
+            for contact in SafetyContact.objects.filter(alert__patient=patient)
+            .select_related("alert", "therapist")
+            .order_by("contacted_at", "pk")
         ],
         "agenda": [
             {
@@ -862,5 +881,7 @@ def erase(patient: User) -> bool:
     patient.is_superuser = False
     patient.last_login = None
     patient.reminder_time = User._meta.get_field("reminder_time").get_default()
+    patient.phone = None
+    patient.shares_overview = None
     patient.save()
     return True

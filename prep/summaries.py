@@ -20,11 +20,14 @@ from feedback.models import RATINGS, SessionFeedback
 from journal import measures
 from journal.models import DailyEntry, MeasureResponse, ParkedTopic, SafetyAlert, SymptomRating
 
-from . import plans
+from . import freshness, plans
 from .models import AgendaItem, Goal, Homework, PreSessionSummary
 
 DEFAULT_PERIOD_DAYS = 14
 MAX_PERIOD_DAYS = 90
+# The shape of a snapshot. Bump it when `build` changes what a snapshot holds: every
+# stored draft then counts as out of date (prep/freshness.py) and is built again.
+FORMAT = 1
 ATTENDANCE_SHOWN = 5
 SCALES = ("mood", "anxiety", "energy", "sleep_hours")
 
@@ -34,8 +37,7 @@ def period_for(appointment: Appointment, today: date | None = None) -> tuple[dat
     belongs to "since") or 14 days, up to the day of this one, or today if that
     comes first; never more than 90 days."""
     zone = appointment.patient.zone
-    today = today or timezone.localdate(timezone=zone)
-    end = min(appointment.starts_at.astimezone(zone).date(), today)
+    end = _period_end(appointment, today)
     last = plans.last_attended_session(
         appointment.patient, before=appointment.starts_at, therapist=appointment.therapist
     )
@@ -45,6 +47,20 @@ def period_for(appointment: Appointment, today: date | None = None) -> tuple[dat
         start = end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     start = max(start, end - timedelta(days=MAX_PERIOD_DAYS - 1))
     return min(start, end), end
+
+
+def _period_end(appointment: Appointment, today: date | None = None) -> date:
+    zone = appointment.patient.zone
+    today = today or timezone.localdate(timezone=zone)
+    return min(appointment.starts_at.astimezone(zone).date(), today)
+
+
+def inputs_of(appointment: Appointment) -> str:
+    """What a summary of `appointment` built now would be built from, as one value
+    (prep/freshness.py): both periods compared reach back at most twice the longest."""
+    return freshness.fingerprint(
+        appointment, _period_end(appointment), 2 * MAX_PERIOD_DAYS, salt=f"format {FORMAT}"
+    )
 
 
 def build(appointment: Appointment, today: date | None = None) -> dict:
@@ -73,7 +89,7 @@ def build(appointment: Appointment, today: date | None = None) -> dict:
     worst = with_mood.order_by("mood", "day").values("pk", "day", *SCALES).first()
 
     return {
-        "format": 1,
+        "format": FORMAT,
         "generated_at": timezone.now().isoformat(),
         "patient_name": patient.display_name,
         "therapist_name": appointment.therapist.display_name,
@@ -292,19 +308,20 @@ def _measures(patient, end: date) -> list[dict]:
     return result
 
 
-# Sections the patient can leave out as a whole; list sections also have item keys.
+# Sections the patient can leave out as a whole, named as the review page offers them
+# (prep/review.py); list sections also have item keys.
 SECTIONS = {
-    "overview": "How the days went",
-    "days": "Best and hardest days",
-    "series": "Charts",
+    "overview": "How your days went",
+    "days": "Your best and hardest days",
+    "series": "Day by day",
     "symptoms": "Symptoms",
-    "agenda": "What I want to talk about",
-    "flagged": "Days I marked to bring up",
-    "parked": "Not ready to talk about yet",
+    "agenda": "What you want to talk about",
+    "flagged": "Days you marked to bring up",
+    "parked": "Topics you’re not ready to talk about yet",
     "goals": "Goals",
     "homework": "Homework",
     "measures": "Questionnaires",
-    "safety": "Safety",
+    "safety": "Thoughts of self-harm you reported",
     "relationship": "How working together feels",
     "attendance": "Recent sessions",
 }
@@ -347,20 +364,31 @@ def latest_shared(appointment: Appointment) -> PreSessionSummary | None:
 
 
 @transaction.atomic
-def generate_draft(appointment: Appointment) -> PreSessionSummary:
-    """Build (or rebuild) the draft, keeping the patient's earlier choices."""
-    snapshot = build(appointment)
-    period = snapshot["period"]
+def generate_draft(appointment: Appointment, *, only_if_stale: bool = False) -> PreSessionSummary:
+    """Build (or rebuild) the draft, keeping the patient's earlier choices. With
+    `only_if_stale`, a draft whose inputs have not changed is returned as it is."""
+    # Read before building: a change landing in between leaves the draft looking out
+    # of date (and built again next time), never up to date when it is not.
+    inputs = inputs_of(appointment)
     draft = (
         PreSessionSummary.objects.select_for_update()
         .filter(appointment=appointment, version=0)
         .first()
     )
+    if only_if_stale and draft is not None and draft.inputs == inputs:
+        return draft
+    snapshot = build(appointment)
     if draft is None:
         draft = PreSessionSummary(appointment=appointment, version=0)
     elif _content(draft.snapshot) == _content(snapshot):
-        return draft  # nothing changed since: the revision (and any share) still holds
+        # Nothing shown changed: the revision (and any share) still holds.
+        if draft.inputs != inputs:
+            draft.inputs = inputs
+            draft.save(update_fields=["inputs"])
+        return draft
+    period = snapshot["period"]
     draft.snapshot = snapshot
+    draft.inputs = inputs
     draft.period_start = date.fromisoformat(period["start"])
     draft.period_end = date.fromisoformat(period["end"])
     draft.revision += 1
@@ -373,15 +401,20 @@ def _is_upcoming(appointment: Appointment) -> bool:
 
 
 def review_snapshot(appointment: Appointment, draft: PreSessionSummary) -> dict:
-    """What the patient reviews: the summary as it would be shared now (built in
-    memory, nothing saved), or the draft as it stands once the session has begun."""
-    return build(appointment) if _is_upcoming(appointment) else draft.snapshot
+    """What the patient reviews: the summary as it would be shared now. That is the
+    stored draft while nothing it was built from has changed; otherwise it is built
+    in memory (a page never writes; the next POST or the beat task stores it). Once
+    the session has begun, the draft as it stands."""
+    if _is_upcoming(appointment) and draft.inputs != inputs_of(appointment):
+        return build(appointment)
+    return draft.snapshot
 
 
 def refresh_draft(appointment: Appointment) -> PreSessionSummary:
-    """The draft brought up to date before the patient's choices are saved."""
+    """The draft brought up to date before the patient's choices are saved: the
+    choices apply to the summary the page showed."""
     if _is_upcoming(appointment):
-        return generate_draft(appointment)
+        return generate_draft(appointment, only_if_stale=True)
     return draft_for(appointment)
 
 
@@ -446,22 +479,66 @@ def display(snapshot: dict) -> dict:
         points = [(date.fromisoformat(row[0]), row[1:]) for row in series]
         by_day = dict(points)
         days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-        lines = [
-            charts.Series(
+        # One small chart per scale, in each scale's colour: three lines on one chart
+        # would cross and hide each other.
+        panels = [
+            charts.Panel(
                 name,
-                charts.PALETTE[index],
-                [(day, (by_day.get(day) or [None] * len(SCALES))[index]) for day in days],
+                [
+                    charts.Series(
+                        name,
+                        charts.PALETTE[index],
+                        [(day, (by_day.get(day) or [None] * len(SCALES))[index]) for day in days],
+                    )
+                ],
             )
             for index, name in enumerate(("Mood", "Anxiety", "Energy"))
         ]
-        shown["chart"] = charts.line_chart(
-            "summary-scales", "Mood, anxiety and energy (0 to 10)", lines, start, end, 10
+        shown["chart"] = charts.small_multiples(
+            "summary-scales", panels, start, end, 10, title="Mood, anxiety and energy (0 to 10)"
         )
-        shown["legend"] = charts.series_legend(lines)
         shown["rows"] = points
     shown["appointment_at"] = datetime.fromisoformat(snapshot["appointment"]["starts_at"])
     shown["attendance"] = [
         (datetime.fromisoformat(row["starts_at"]), row["outcome"])
         for row in snapshot.get("attendance") or []
     ]
+    if snapshot.get("overview"):
+        shown["scales"] = [
+            {**scale, "name": SCALE_NAMES[field], "change_words": _scale_change(field, scale)}
+            for field, scale in snapshot["overview"]["scales"].items()
+        ]
+    shown["measures"] = [
+        {**item, "change_words": _measure_change(item)} for item in snapshot.get("measures") or []
+    ]
     return shown
+
+
+SCALE_NAMES = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sleep_hours": "Sleep (h)"}
+# Which way each daily scale gets better; sleep has no better way, only more or less.
+HIGHER_IS_BETTER = {"mood": True, "anxiety": False, "energy": True, "sleep_hours": None}
+
+
+def _scale_change(field: str, scale: dict) -> str:
+    """The change of an average, in words: the numbers alone do not say that lower
+    anxiety is good news. (The daily scales have no reliable-change threshold.)"""
+    change = scale["change"]
+    if change is None:
+        return ""
+    if change == 0:
+        return "no change"
+    if HIGHER_IS_BETTER[field] is None:
+        return "more sleep" if change > 0 else "less sleep"
+    return "better" if (change > 0) == HIGHER_IS_BETTER[field] else "worse"
+
+
+def _measure_change(item: dict) -> str:
+    """A questionnaire's change since the one before, in words (lower is better):
+    better or worse only past the reliable-change threshold (journal/measures.py)."""
+    if item["change"] is None:
+        return ""
+    if item["change"] == 0:
+        return "no change"
+    if not item["reliable"]:
+        return "no reliable change"
+    return f"reliably {item['direction']}"

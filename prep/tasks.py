@@ -15,12 +15,15 @@ logger = logging.getLogger(__name__)
 
 # A draft is prepared this long before each session.
 DRAFT_LEAD_TIME = timedelta(hours=48)
+# Drafts checked against the journal per run, soonest session first.
+REFRESH_BATCH = 1000
 
 
 @shared_task(ignore_result=True, time_limit=300, soft_time_limit=280)
 def prepare_upcoming_summaries() -> int:
     """Prepare the draft summary of every session starting within 48 hours that has
-    none yet, and share it at once for patients who chose that. Runs from beat;
+    none yet, and share it at once for patients who chose that; then bring the
+    drafts of sessions still to come up to date with the journal. Runs from beat;
     each appointment is its own small transaction, so one that fails is logged and
     skipped (and tried again at the next run) while the rest are prepared."""
     now = timezone.now()
@@ -40,7 +43,35 @@ def prepare_upcoming_summaries() -> int:
             logger.exception("Could not prepare the summary for appointment %s", appointment_id)
             continue
         prepared += 1
+    refresh_upcoming_drafts()
     return prepared
+
+
+def refresh_upcoming_drafts() -> int:
+    """Rebuild the drafts whose journal changed since they were built (one query
+    each to tell, prep/freshness.py), so the patient's review page can read the
+    stored draft instead of building one. Returns how many were rebuilt."""
+    drafts = dict(
+        PreSessionSummary.objects.filter(version=0, appointment__starts_at__gt=timezone.now())
+        .exclude(appointment__outcome__in=Appointment.CANCELLED)
+        .order_by("appointment__starts_at")
+        .values_list("appointment_id", "inputs")[:REFRESH_BATCH]
+    )
+    appointments = Appointment.objects.select_related("patient", "therapist").in_bulk(drafts)
+    refreshed = 0
+    for appointment_id, inputs in drafts.items():
+        appointment = appointments.get(appointment_id)
+        try:
+            if appointment is None or summaries.inputs_of(appointment) == inputs:
+                continue
+            summaries.generate_draft(appointment, only_if_stale=True)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:
+            logger.exception("Could not refresh the summary for appointment %s", appointment_id)
+            continue
+        refreshed += 1
+    return refreshed
 
 
 def prepare_summary(appointment_id: int) -> None:

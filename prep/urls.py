@@ -18,6 +18,11 @@ urlpatterns = [
         name="summary_generate",
     ),
     path(
+        "sessions/<id:appointment_id>/summary/print/",
+        views.summary_print,
+        name="summary_print",
+    ),
+    path(
         "sessions/<id:appointment_id>/summary/choices/",
         views.summary_choices,
         name="summary_choices",
@@ -36,6 +41,7 @@ urlpatterns = [
     path("agenda/<id:item_id>/done/", views.agenda_done, name="agenda_done"),
     path("agenda/<id:item_id>/delete/", views.agenda_delete, name="agenda_delete"),
     # The therapist's.
+    path("patients/<id:patient_id>/", views.patient_detail, name="patient_detail"),
     path("patients/<id:patient_id>/plan/", views.patient_plan, name="patient_plan"),
     path("patients/<id:patient_id>/goals/add/", views.add_goal, name="add_goal"),
     path("goals/<id:goal_id>/status/", views.goal_status, name="goal_status"),

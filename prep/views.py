@@ -2,7 +2,6 @@
 (reviewed by the patient, read by the therapist), goals, homework and the agenda.
 The rules live in summaries.py and plans.py; these views fetch, check and render."""
 
-from datetime import datetime, timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -10,7 +9,7 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Exists, OuterRef
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,9 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import audit
 from accounts.access import (
     cared_for_by,
+    get_care_link_for_therapist,
     get_patient_for_therapist,
     patient_required,
-    patients_of,
     role_required,
     therapist_required,
     therapists_of,
@@ -36,7 +35,7 @@ from feedback import records as feedback_records
 from journal import entries, measures, safety
 from journal.models import DailyEntry
 
-from . import plans, privacy, summaries
+from . import caseload, plans, privacy, review, summaries
 from .forms import (
     AgendaItemForm,
     AgendaLineForm,
@@ -72,39 +71,64 @@ def patient_home(request):
     )
 
 
-def _with_summary_status(queryset):
-    shared = PreSessionSummary.objects.filter(appointment=OuterRef("pk"), version__gt=0)
-    draft = PreSessionSummary.objects.filter(appointment=OuterRef("pk"), version=0)
-    return queryset.annotate(has_shared=Exists(shared), has_draft=Exists(draft))
+# How many patients' weeks the dashboard shows at once; the rest are on later pages.
+GLANCES_PER_PAGE = 25
+# Alerts and unrecorded sessions shown at once; a long backlog says how many more.
+DASHBOARD_ROWS = 10
 
 
 @therapist_required
 def therapist_dashboard(request):
+    """Today first, then what needs attention, then the rest of the week and each
+    patient's week at a glance; a fixed number of queries at any caseload."""
     therapist = request.user
-    now = timezone.now()
-    today_start = datetime.combine(
-        timezone.localdate(timezone=therapist.zone), datetime.min.time(), tzinfo=therapist.zone
+    patients = Paginator(caseload.patients(therapist), GLANCES_PER_PAGE).get_page(
+        request.GET.get("page")
     )
-    upcoming = _with_summary_status(
-        Appointment.objects.booked()
-        .of_therapist(therapist)
-        .filter(starts_at__gte=today_start, starts_at__lt=now + timedelta(days=14))
-        .select_related("patient")
-        .order_by("starts_at")
-    )
+    safety_alerts = list(safety.open_alerts_for(therapist)[: DASHBOARD_ROWS + 1])
+    alliance_alerts = list(alliance.open_alerts_for(therapist)[: DASHBOARD_ROWS + 1])
+    needs_attendance = list(booking.needing_attendance(therapist)[: DASHBOARD_ROWS + 1])
     return render(
         request,
         "prep/therapist_dashboard.html",
         {
-            "safety_alerts": list(safety.open_alerts_for(therapist)),
-            "alliance_alerts": list(alliance.open_alerts_for(therapist)),
-            "appointments": list(upcoming),
-            "needs_attendance": list(booking.needing_attendance(therapist)),
+            "today": timezone.localdate(timezone=therapist.zone),
+            "week": caseload.week_of(therapist),
+            "safety_alerts": [
+                (alert, safety.how_to_reach(alert.patient))
+                for alert in safety_alerts[:DASHBOARD_ROWS]
+            ],
+            "more_safety_alerts": len(safety_alerts) > DASHBOARD_ROWS,
+            "alliance_alerts": alliance_alerts[:DASHBOARD_ROWS],
+            "more_alliance_alerts": len(alliance_alerts) > DASHBOARD_ROWS,
+            "needs_attendance": needs_attendance[:DASHBOARD_ROWS],
+            "more_needing_attendance": len(needs_attendance) > DASHBOARD_ROWS,
             "outcome_choices": Appointment.Outcome.choices,
-            "patient_count": patients_of(therapist).count(),
+            "glances": caseload.glances(therapist, list(patients)),
+            "patients": patients,
+            "week_days": caseload.WEEK_DAYS,
             "pending_invitations": Invitation.objects.filter(
                 therapist=therapist, accepted_at=None, revoked_at=None
             ).count(),
+        },
+    )
+
+
+@therapist_required
+def patient_detail(request, patient_id: int):
+    """One patient, for their therapist: sessions, scores, shared summaries, the
+    feedback they share, goals and safety alerts, each with a link to the whole."""
+    link = get_care_link_for_therapist(request.user, patient_id)
+    patient = link.patient
+    audit.record(request.user, patient, audit.Kind.PATIENT_PAGE)
+    return render(
+        request,
+        "prep/patient_detail.html",
+        {
+            "patient": patient,
+            "link": link,
+            "record": caseload.patient_record(request.user, patient),
+            "week_days": caseload.WEEK_DAYS,
         },
     )
 
@@ -124,21 +148,48 @@ def _patients_appointment(request, appointment_id: int) -> Appointment:
     )
 
 
+SESSIONS_PER_PAGE = 50
+
+
 @therapist_required
 def appointment_list(request):
-    sessions = _with_summary_status(
-        Appointment.objects.of_therapist(request.user)
-        .select_related("patient")
-        .order_by("-starts_at")
-    )[:200]
+    """Every session, paginated: those still to come soonest first, or (`?show=past`)
+    those that have started, latest first; `?patient=` narrows to one patient."""
+    therapist = request.user
+    past = request.GET.get("show") == "past"
+    patient = None
+    sessions = Appointment.objects.of_therapist(therapist)
+    if request.GET.get("patient"):
+        patient = get_patient_for_therapist(therapist, _id_or_404(request.GET["patient"]))
+        sessions = sessions.filter(patient=patient)
+    now = timezone.now()
+    if past:
+        sessions = sessions.filter(starts_at__lt=now).order_by("-starts_at", "-pk")
+    else:
+        sessions = sessions.filter(starts_at__gte=now).order_by("starts_at", "pk")
+    page = Paginator(
+        caseload.with_summary_status(sessions.select_related("patient")), SESSIONS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "prep/appointment_list.html",
         {
-            "appointments": sessions,
-            "former_sessions": privacy.former_patient_sessions(request.user)[:200],
+            "page": page,
+            "past": past,
+            "patient": patient,
+            "query": query.urlencode(),
+            "former_sessions": [] if patient else privacy.former_patient_sessions(therapist)[:200],
         },
     )
+
+
+def _id_or_404(value: str) -> int:
+    # Digits only, no longer than a 64-bit id ("²" is a digit to isdigit()).
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        raise Http404
+    return int(value)
 
 
 @patient_required
@@ -162,17 +213,37 @@ def session_list(request):
     )
 
 
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _htmx_signs_in_the_whole_page(view):
+    """An htmx request whose session has ended is sent, page and all, to sign-in;
+    otherwise htmx would follow the redirect and put the sign-in form inside the
+    daily log."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if _is_htmx(request) and not request.user.is_authenticated:
+            # Back to the page the person was on, not to the fragment.
+            came_from = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = redirect_to_login(came_from).url
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @patient_required
 def summary_review(request, appointment_id: int):
     appointment = _patients_appointment(request, appointment_id)
     draft = summaries.draft_for(appointment)
-    # What would be shared now (built in memory: reading never rewrites the draft);
-    # saving choices or sharing stores it.
-    snapshot = summaries.review_snapshot(appointment, draft) if draft else None
+    # Numbers and times only: a shared version's snapshot is not opened to list it.
     shared = list(
-        PreSessionSummary.objects.filter(appointment=appointment, version__gt=0).order_by(
-            "-version"
-        )
+        PreSessionSummary.objects.filter(appointment=appointment, version__gt=0)
+        .only("pk", "version", "shared_at")
+        .order_by("-version")
     )
     # Who opened it: the access log's rows about these versions.
     version_of = {str(summary.pk): summary.version for summary in shared}
@@ -194,13 +265,30 @@ def summary_review(request, appointment_id: int):
         ).exists(),
     }
     if draft:
-        context.update(
-            preview=summaries.visible(snapshot, draft.hidden, draft.included_thoughts),
-            snapshot=snapshot,
-            hidden=set(draft.hidden),
-            display=summaries.display(snapshot),
-        )
+        context.update(_review(draft, summaries.review_snapshot(appointment, draft)))
     return render(request, "prep/summary_review.html", context)
+
+
+def _review(draft: PreSessionSummary, snapshot: dict) -> dict:
+    """The review form's boxes, and the summary as the choices saved in `draft`
+    leave it: the preview is what sharing would send, never the ticks on screen."""
+    preview = summaries.visible(snapshot, draft.hidden, draft.included_thoughts)
+    return {
+        "sections": review.boxes(snapshot, draft.hidden, draft.included_thoughts),
+        "preview": preview,
+        "display": summaries.display(preview),
+    }
+
+
+@patient_required
+def summary_print(request, appointment_id: int):
+    """What sharing would send, on a page of its own to print: no form on it."""
+    appointment = _patients_appointment(request, appointment_id)
+    draft = summaries.draft_for(appointment)
+    context = {"appointment": appointment, "draft": draft}
+    if draft:
+        context.update(_review(draft, summaries.review_snapshot(appointment, draft)))
+    return render(request, "prep/summary_print.html", context)
 
 
 @require_POST
@@ -215,28 +303,50 @@ def summary_generate(request, appointment_id: int):
 
 
 @require_POST
+@_htmx_signs_in_the_whole_page
 @patient_required
 def summary_choices(request, appointment_id: int):
+    """Save the ticks (and share, if asked). htmx sends every change as it happens
+    and gets the new preview back; without JavaScript, Save or Share posts the form
+    and the page is drawn again."""
     appointment = _patients_appointment(request, appointment_id)
     if summaries.draft_for(appointment) is None:
         raise Http404
     # The page showed the summary as it is now: choices apply to that, not to an
     # older draft (an item added since must be hideable too).
     draft = summaries.refresh_draft(appointment)
-    shown = set(request.POST.getlist("show"))
-    hidden = [key for key in summaries.item_keys(draft.snapshot) if key not in shown]
+    sections_before = {key for key in draft.hidden if key.startswith("section:")}
     # An entry's id: digits, no more than a 64-bit id holds (int() refuses 4,300+).
-    thoughts = [
+    thoughts = {
         int(v)
         for v in request.POST.getlist("thought")
         if v.isascii() and v.isdigit() and len(v) <= 19
-    ]
-    summaries.save_choices(draft, hidden, thoughts)
+    }
+    offered = set(request.POST.getlist("offered")) if "offered" in request.POST else None
+    review.choose(draft, set(request.POST.getlist("show")), thoughts, offered)
     if request.POST.get("action") == "share":
         version = summaries.share(appointment)
         messages.success(
             request,
             f"Shared with {appointment.therapist.display_name} (version {version.version}).",
+        )
+    elif _is_htmx(request):
+        context = _review(draft, draft.snapshot)
+        sections_after = {key for key in draft.hidden if key.startswith("section:")}
+        return render(
+            request,
+            "prep/_summary_review_update.html",
+            {
+                **context,
+                "appointment": appointment,
+                # Redraw the boxes a section's tick enabled or disabled; all of them
+                # if the summary gained or lost something since the page was drawn.
+                "redraw_all": offered is not None
+                and offered != review.offered(context["sections"]),
+                "redraw": {
+                    key.removeprefix("section:") for key in sections_before ^ sections_after
+                },
+            },
         )
     else:
         messages.success(request, "Saved your choices. Nothing has been shared yet.")
@@ -328,28 +438,6 @@ def _requested_done(request, when_absent: bool) -> bool | None:
     if value is None:
         return when_absent
     return {"1": True, "0": False}.get(value)
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _htmx_signs_in_the_whole_page(view):
-    """An htmx request whose session has ended is sent, page and all, to sign-in;
-    otherwise htmx would follow the redirect and put the sign-in form inside the
-    daily log."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if _is_htmx(request) and not request.user.is_authenticated:
-            # Back to the page the person was on, not to the fragment.
-            came_from = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = redirect_to_login(came_from).url
-            return response
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 # The patient's side

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Invitation
 from appointments.models import Appointment
-from journal.models import ParkedTopic
+from journal.models import ParkedTopic, SafetyAlert
 from prep import summaries
 from prep.models import AgendaItem
 from tests.factories import (
@@ -142,8 +142,10 @@ def world(people, patient, therapist, manager):
     )
     summaries.generate_draft(upcoming)
     invitation = InvitationFactory(therapist=therapist)
+    safety_alert = SafetyAlert.objects.create(patient=patient, source="daily_log")
     return {
         "people": people,
+        "safety_alert": safety_alert,
         "symptom": symptom,
         "topic": topic,
         "agenda_item": agenda_item,
@@ -300,6 +302,19 @@ FORMS = {
             "first_name": field("Sam"),
             "last_name": field("O'Brien"),
             "timezone": field("Europe/London", "America/New_York", "Mars/Olympus"),
+            "phone": field("+44 7700 900123", "07700 900123", "++1", "0" * 40),
+            "shares_overview": field("True", "False", "None"),
+        },
+    ),
+    "safety contact": (
+        "journal:safety_alert",
+        lambda w: [w["safety_alert"].pk],
+        "therapist",
+        {
+            "contacted_at": field(
+                "2026-03-10T10:00", "9999-12-31T23:59", "0001-01-01T00:00", "2026-02-30T10:00"
+            ),
+            "note": field("Phoned and we spoke."),
         },
     ),
     "booking": (
@@ -536,6 +551,10 @@ QUERIES = [
     ("/practice/access-log/", "manager", "until"),
     ("/practice/access-log/", "manager", "page"),
     ("/settings/who-opened-my-data/", "patient", "page"),
+    ("/dashboard/", "therapist", "page"),
+    ("/appointments/", "therapist", "page"),
+    ("/appointments/", "therapist", "show"),
+    ("/appointments/", "therapist", "patient"),
 ]
 
 
@@ -603,7 +622,7 @@ def test_a_booking_at_the_edge_of_the_calendar_is_refused_with_a_reason(
 @pytest.mark.parametrize(
     "url_name",
     [
-        "accounts:patient_detail",
+        "prep:patient_detail",
         "prep:patient_plan",
         "prep:add_goal",
         "prep:add_homework",

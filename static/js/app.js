@@ -20,3 +20,25 @@ document.addEventListener("click", (event) => {
 window.addEventListener("beforeprint", () => {
   document.querySelectorAll("details.print-open").forEach((details) => { details.open = true; });
 });
+
+// Navigation menus are <details>, which open and close without script. With it,
+// Escape closes an open one (focus back on its button) and a tap elsewhere does too.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") {
+    return;
+  }
+  document.querySelectorAll("details[data-nav-menu][open]").forEach((menu) => {
+    const hadFocus = menu.contains(document.activeElement);
+    menu.open = false;
+    if (hadFocus) {
+      menu.querySelector("summary").focus();
+    }
+  });
+});
+document.addEventListener("click", (event) => {
+  document.querySelectorAll("details[data-nav-menu][open]").forEach((menu) => {
+    if (!menu.contains(event.target)) {
+      menu.open = false;
+    }
+  });
+});

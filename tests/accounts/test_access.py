@@ -14,7 +14,7 @@ def urls(patient, therapist):
     return {
         "patient_list": ("get", reverse("accounts:patient_list")),
         "invite_patient": ("get", reverse("accounts:invite_patient")),
-        "patient_detail": ("get", reverse("accounts:patient_detail", args=[patient.pk])),
+        "patient_detail": ("get", reverse("prep:patient_detail", args=[patient.pk])),
         "resend_invitation": (
             "post",
             reverse("accounts:resend_invitation", args=[invitation.pk]),
@@ -64,7 +64,7 @@ def test_an_ended_care_link_closes_the_patient_page(client, therapist, patient):
 
     patient.therapist_links.update(ended_at=timezone.now())
     client.force_login(therapist)
-    response = client.get(reverse("accounts:patient_detail", args=[patient.pk]))
+    response = client.get(reverse("prep:patient_detail", args=[patient.pk]))
     assert response.status_code == 404
 
 

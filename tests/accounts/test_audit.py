@@ -43,7 +43,7 @@ def only_record():
 @pytest.mark.parametrize(
     "url_name, kind",
     [
-        ("accounts:patient_detail", "patient_page"),
+        ("prep:patient_detail", "patient_page"),
         ("prep:patient_plan", "plan"),
         ("feedback:patient_feedback", "feedback"),
         ("journal:measure_plan", "measure_plan"),
@@ -66,7 +66,7 @@ def test_each_therapist_page_about_a_patient_records_one_read(
 @pytest.mark.parametrize(
     "url_name",
     [
-        "accounts:patient_detail",
+        "prep:patient_detail",
         "prep:patient_plan",
         "feedback:patient_feedback",
         "journal:measure_plan",

@@ -19,6 +19,7 @@ from journal.models import ParkedTopic, Symptom
 from notifications.compose import MESSAGE_HEADER
 from notifications.emails import INVITATION
 from notifications.models import Message
+from tests.conftest import PEOPLE
 from tests.factories import (
     PASSWORD,
     DailyEntryFactory,
@@ -416,3 +417,107 @@ def test_two_acceptances_racing_produce_one_link(therapist):
         invitations.accept(second, patient)
     assert error.value.reason == "used"
     assert CareLink.objects.filter(patient=patient).count() == 1
+
+
+class TestInvitingSomeoneWhoHasAnAccount:
+    """GIVEN a patient of another therapist (Alex, in Morgan Lee's care) invited by
+    Dana Reyes: the email and the page ask them to sign in and accept, never to
+    create an account, and accepting while signed in adds Dana's care."""
+
+    @pytest.fixture
+    def invitation(self, therapist, other_patient):
+        return InvitationFactory(therapist=therapist, email=other_patient.email)
+
+    def emailed(self, client, therapist, email, deliver_outbox):
+        client.force_login(therapist)
+        client.post(reverse("accounts:invite_patient"), {"email": email})
+        client.logout()
+        assert deliver_outbox() == 1
+        [message] = mail.outbox
+        return message.body, message.alternatives[0][0]
+
+    def test_the_email_asks_them_to_sign_in_and_accept(
+        self, client, therapist, other_patient, deliver_outbox
+    ):
+        for text in self.emailed(client, therapist, other_patient.email, deliver_outbox):
+            assert "where you already have an account" in text
+            assert "sign in to accept" in text.lower()
+            assert "Create your account" not in text
+
+    def test_a_new_address_is_still_asked_to_create_one(self, client, therapist, deliver_outbox):
+        for text in self.emailed(client, therapist, "robin@example.com", deliver_outbox):
+            assert "Create your account" in text
+            assert "already have an account" not in text
+
+    def test_signed_out_the_page_asks_them_to_sign_in_not_to_create_an_account(
+        self, client, invitation, other_patient
+    ):
+        response = client.get(accept_url(invitation))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert '<h1 class="h3">Sign in to accept</h1>' in page
+        assert "Create your account" not in page
+        assert 'type="password"' not in page
+        assert f"{reverse('account_login')}?next={accept_url(invitation)}" in page
+
+    def test_signed_in_as_them_it_offers_accept_and_links_care(
+        self, client, therapist, other_therapist, invitation, other_patient
+    ):
+        client.force_login(other_patient)
+        page = client.get(accept_url(invitation)).content.decode()
+        assert "Accept invitation" in page
+        assert f"signed in as <strong>{other_patient.email}</strong>" in page
+        assert "Create your account" not in page
+
+        response = client.post(accept_url(invitation), follow=True)
+        assert response.redirect_chain[0] == (reverse("home"), 302)
+        assert "Dana Reyes is now your therapist." in response.content.decode()
+        active = CareLink.objects.active().filter(patient=other_patient)
+        assert sorted(link.therapist_id for link in active) == sorted(
+            [therapist.pk, other_therapist.pk]
+        )
+        invitation.refresh_from_db()
+        assert invitation.accepted_by == other_patient
+
+    def test_another_signed_in_patient_is_told_clearly_and_learns_nothing(
+        self, client, invitation, other_patient
+    ):
+        stranger = UserFactory(first_name="Kit", last_name="Fox")
+        client.force_login(stranger)
+        for method in ("get", "post"):
+            response = getattr(client, method)(accept_url(invitation))
+            assert response.status_code == 403
+            page = response.content.decode()
+            assert "This invitation is for someone else" in page
+            assert "different email address than the one you are signed in with" in page
+            assert other_patient.email not in page
+            assert "Dana Reyes" not in page
+        assert not CareLink.objects.filter(patient=stranger).exists()
+        invitation.refresh_from_db()
+        assert invitation.is_pending
+
+
+# Who opens an invitation to Alex (other_patient, who has an account), by method.
+INVITATION_ALLOWED = {
+    "get": {"anonymous": 200, "other_patient": 200},
+    "post": {"anonymous": 200, "other_patient": 302},
+}
+
+
+@pytest.mark.parametrize("person", ["anonymous", *sorted(set(PEOPLE) - {"anonymous"})])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_access_matrix_for_an_invitation_to_an_existing_account(
+    client, people, therapist, person, method
+):
+    invitation = InvitationFactory(therapist=therapist, email=people["other_patient"].email)
+    if people[person]:
+        client.force_login(people[person])
+    response = getattr(client, method)(accept_url(invitation))
+    assert response.status_code == INVITATION_ALLOWED[method].get(person, 403)
+    accepted = person == "other_patient" and method == "post"
+    invitation.refresh_from_db()
+    assert invitation.is_pending is not accepted
+    assert (
+        CareLink.objects.filter(therapist=therapist).exclude(patient=people["patient"]).exists()
+        is accepted
+    )

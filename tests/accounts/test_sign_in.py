@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -13,8 +14,10 @@ from allauth.mfa.totp.internal.auth import (
 from django.core import mail
 from django.core.cache import caches
 from django.urls import reverse
+from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from accounts import invitations
 from accounts.models import User
 from tests.factories import PASSWORD, UserFactory, current_totp_code
 
@@ -124,17 +127,56 @@ class TestStaffTwoFactor:
     @pytest.mark.django_db(transaction=True)
     def test_setting_up_totp_opens_the_therapists_pages(self, client, therapist):
         sign_in(client, therapist.email)
-        # allauth asks for the password again before changing sign-in security.
-        reauth = client.get(reverse("mfa_activate_totp"))
-        assert reauth.url.startswith(reverse("account_reauthenticate"))
-        client.post(reauth.url, {"password": PASSWORD})
+        # Just signed in: one password prompt is enough (no "confirm it's you").
         page = client.get(reverse("mfa_activate_totp"))
         assert page.status_code == 200
+        assert "Set up your authenticator app" in page.content.decode()
         secret = client.session[SECRET_SESSION_KEY]
         # Entering the code to set it up counts as using it.
         client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
         assert Authenticator.objects.filter(user=therapist).exists()
         assert client.get(reverse("accounts:patient_list")).status_code == 200
+
+    def test_a_sign_in_from_a_while_ago_is_asked_to_confirm_again(self, client, therapist):
+        sign_in(client, therapist.email)
+        with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+            asked = client.get(reverse("mfa_activate_totp"))
+            assert asked.status_code == 302
+            assert asked.url.startswith(reverse("account_reauthenticate"))
+            page = client.get(asked.url).content.decode()
+            assert "Confirm it’s you" in page
+            client.post(asked.url, {"password": PASSWORD})
+            assert client.get(reverse("mfa_activate_totp")).status_code == 200
+
+    def test_a_therapist_who_just_made_their_account_sets_up_without_a_second_password(
+        self, client, manager
+    ):
+        """GIVEN a practice manager's invitation
+        WHEN the therapist creates their account from it (typing their password)
+        THEN they go straight to setting up the authenticator app, not asked again."""
+        invitation = invitations.invite_therapist(manager, "kim@example.com", "Kim")
+        response = client.post(
+            invitations.accept_path(invitation),
+            {
+                "first_name": "Kim",
+                "last_name": "Ode",
+                "password1": "quiet-river-morning-42",
+                "password2": "quiet-river-morning-42",
+                "timezone": "Europe/Paris",
+            },
+        )
+        assert response.status_code == 302
+        assert client.get(reverse("home"), follow=True).redirect_chain[-1][0] == (
+            reverse("mfa_activate_totp")
+        )
+        page = client.get(reverse("mfa_activate_totp"))
+        assert page.status_code == 200
+
+    def test_a_fresh_sign_in_does_not_stand_in_for_confirming_a_deletion(self, client, patient):
+        sign_in(client, patient.email)
+        asked = client.post(reverse("prep:delete_account"))
+        assert asked.url.startswith(reverse("account_reauthenticate"))
+        assert User.objects.get(pk=patient.pk).is_active
 
     def test_patients_are_not_forced(self, client, patient):
         client.force_login(patient)

@@ -45,6 +45,7 @@ MARKERS = {
     "alert_reply": "Quorvalreplymark",
     "location": "Quorvallocationmark",
     "invitation_name": "Quorvalinvitemark",
+    "safety_contact": "Quorvalsafetycontactmark",
     # Deliberately plain: a person's name on their own account.
     "patient_first": "Quorvalpatientfirst",
     "patient_last": "Quorvalpatientlast",
@@ -244,6 +245,18 @@ def test_no_marker_typed_anywhere_is_stored_in_plain_text(
 
     alert = AllianceAlert.objects.get()
     posted(client, reverse("feedback:alert_detail", args=[alert.pk]), {"reply": M["alert_reply"]})
+    # What the therapist did after a safety alert, in their words.
+    from journal.models import SafetyAlert
+
+    safety_alert = SafetyAlert.objects.create(patient=patient, source="daily_log")
+    posted(
+        client,
+        reverse("journal:safety_alert", args=[safety_alert.pk]),
+        {
+            "contacted_at": timezone.localtime(timezone=therapist.zone).strftime("%Y-%m-%dT%H:%M"),
+            "note": f"{M['safety_contact']} phoned",
+        },
+    )
     client.force_login(manager)
     posted(client, reverse("feedback:escalation_handled", args=[Escalation.objects.get().pk]), {})
 

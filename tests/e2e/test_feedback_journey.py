@@ -104,7 +104,9 @@ def test_a_patient_says_how_a_session_felt_and_the_therapist_reads_and_replies(
     phone.get_by_label("Share with my therapist").check()
     phone.screenshot(path="test-results/feedback-form.png", full_page=True)
     phone.get_by_role("button", name="Send").click()
-    expect(phone.get_by_text("Thank you. Your feedback is saved.")).to_be_visible()
+    expect(
+        phone.get_by_text("Thank you. Your feedback is saved and shared with Dana Reyes.")
+    ).to_be_visible()
     feedback = SessionFeedback.objects.get(appointment_id=session.pk)
     assert (feedback.bond, feedback.goals, feedback.approach, feedback.overall) == (
         5,
@@ -125,7 +127,11 @@ def test_a_patient_says_how_a_session_felt_and_the_therapist_reads_and_replies(
     phone.get_by_label("What would make our sessions better?").fill(PRIVATE)
     phone.get_by_label("Keep it private").check()
     phone.get_by_role("button", name="Send").click()
-    expect(phone.get_by_text("Thank you. Your feedback is saved.")).to_be_visible()
+    expect(
+        phone.get_by_text(
+            "Thank you. Your feedback is saved and private: Dana Reyes does not see it."
+        )
+    ).to_be_visible()
     private = SessionFeedback.objects.get(appointment_id=earlier.pk)
     assert (private.visibility, private.bond, private.comment) == ("private", 2, PRIVATE)
     assert not AllianceAlert.objects.filter(feedback=private).exists()
@@ -171,7 +177,8 @@ def test_a_patient_says_how_a_session_felt_and_the_therapist_reads_and_replies(
     expect(relationship).to_contain_text("would like to talk about the relationship")
     expect(relationship).to_contain_text(COMMENT)
     expect(relationship.get_by_role("listitem")).to_have_count(1)
-    expect(phone.get_by_text("I’d like to talk about how our sessions are going")).to_be_visible()
+    preview = phone.locator("#summary-preview")  # what sharing sends
+    expect(preview.get_by_text("I’d like to talk about how our sessions are going")).to_be_visible()
     shows_nothing_private(phone)
     phone.get_by_role("button", name="Share with Dana Reyes").click()
     expect(phone.get_by_text("Shared with Dana Reyes (version 1).")).to_be_visible()
@@ -186,7 +193,7 @@ def test_a_patient_says_how_a_session_felt_and_the_therapist_reads_and_replies(
     expect(page.get_by_role("region", name="Feedback to read")).to_have_count(0)
     shows_nothing_private(page)
     for name, args in (
-        ("accounts:patient_detail", [patient.pk]),
+        ("prep:patient_detail", [patient.pk]),
         ("accounts:patient_list", []),
         ("prep:appointment_list", []),
     ):

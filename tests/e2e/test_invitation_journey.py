@@ -4,6 +4,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from accounts.models import CareLink, User
+from tests.e2e.navigation import open_menu_item
 from tests.factories import PASSWORD
 
 
@@ -12,12 +13,6 @@ def sign_in(page: Page, base_url: str, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-
-
-def open_menu_item(page: Page, name: str) -> None:
-    # On a phone the navigation is collapsed behind the menu button.
-    page.get_by_role("button", name="Show menu").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 
 
 def test_a_therapist_invites_a_patient_who_joins_from_the_email(

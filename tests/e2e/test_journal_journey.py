@@ -79,7 +79,8 @@ def test_a_patient_logs_edits_backfills_reviews_and_reaches_help(
     expect(page.get_by_text(f"{today.day} {today:%B}, mood 8")).to_be_attached()
 
     page.goto(f"{base}/journal/trends/?weeks=2")
-    expect(page.get_by_role("img", name="Mood, anxiety and energy, last 2 weeks")).to_be_visible()
+    scales = page.get_by_role("group", name="Mood, anxiety and energy, last 2 weeks")
+    expect(scales.get_by_role("img")).to_have_count(3)  # one small chart each
     page.get_by_text("Show the numbers as a table").click()
     expect(page.get_by_role("table").get_by_role("row")).to_have_count(3)
     page.screenshot(path="test-results/trends.png", full_page=True)
@@ -139,7 +140,7 @@ def test_a_new_patient_logs_a_mood_in_one_tap_and_the_summary_counts_only_that(
 
     desk = new_phone()
     sign_in(desk, base, therapist.email)
-    desk.get_by_role("link", name="Summary shared").click()
+    desk.get_by_role("link", name="Read shared summary").click()
     overview = desk.locator("#s-overview").locator("xpath=..")
     expect(overview.get_by_role("row", name=re.compile(r"^Mood"))).to_contain_text(
         "1 of 14 days answered"

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from journal.models import SafetyAlert
 from notifications.models import Message
+from tests.e2e.navigation import phone_menu
 from tests.e2e.test_invitation_journey import sign_in
 from tests.factories import UserFactory
 
@@ -31,7 +32,8 @@ def test_from_the_patient_home_one_tap_shows_numbers_to_call(
     base = live_server.url
     page.set_default_timeout(10_000)
     sign_in(page, base, patient.email)
-    expect(page.get_by_role("button", name="Show menu")).to_be_visible()  # collapsed
+    expect(phone_menu(page)).to_be_visible()
+    assert phone_menu(page).get_attribute("open") is None  # the menu closed
     assert_a_44px_target_in_view(page, "Need help now")
     page.screenshot(path="test-results/help-link-home.png")
 

@@ -73,7 +73,7 @@ def therapist_pages(client, patient, next_session):
         client,
         reverse("prep:therapist_dashboard"),
         reverse("feedback:patient_feedback", args=[patient.pk]),
-        reverse("accounts:patient_detail", args=[patient.pk]),
+        reverse("prep:patient_detail", args=[patient.pk]),
         reverse("accounts:patient_list"),
         reverse("prep:appointment_list"),
         reverse("prep:summary_read", args=[next_session.pk]),
@@ -355,7 +355,7 @@ class TestWhatTheTherapistSees:
             reverse("feedback:alert_detail", args=[alert.pk]),
         )
         assert COMMENT in history
-        assert "<td>4</td>" in history
+        assert '<td data-label="Heard">4</td>' in history
         assert COMMENT in detail
         assert "They would like to talk about the relationship next time." in detail
 
@@ -369,7 +369,7 @@ class TestWhatTheTherapistSees:
         pages = therapist_pages(client, patient, next_session)
         [detail] = pages_of(client, reverse("feedback:alert_detail", args=[alert.pk]))
         history = pages[1]
-        assert "<td>4</td>" in history
+        assert '<td data-label="Heard">4</td>' in history
         assert "scores only" in history
         assert "The patient shared the scores only." in detail
         assert "rated 4" in detail

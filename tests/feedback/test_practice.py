@@ -31,7 +31,8 @@ def row(page: str, therapist) -> list[int]:
     """Patients, feedback received, alerts, read within 7 days."""
     match = re.search(
         rf"<tr><td>{re.escape(therapist.display_name)}</td>"
-        r"<td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td></tr>",
+        + r'<td data-label="[^"]+">(\d+)</td>' * 4
+        + "</tr>",
         page,
     )
     assert match, f"no row for {therapist}"

@@ -232,7 +232,7 @@ class TestPartlyAnswered:
         history = client.get(
             reverse("feedback:patient_feedback", args=[patient.pk])
         ).content.decode()
-        assert "<td>3</td>" in history
+        assert '<td data-label="Heard">3</td>' in history
         assert history.count('<span class="text-muted">not answered</span>') == 3
         assert "(1 of 4 answered)" in history
         deliver_outbox()
@@ -346,7 +346,10 @@ class TestMeansCountOnlyAnswers:
         rated(patient, therapist, 9, 9, 9, 9, days_ago=1)
         client.force_login(manager)
         page = client.get(reverse("feedback:practice_home")).content.decode()
-        assert f"<tr><td>{therapist.display_name}</td><td>1</td><td>2</td>" in page
+        assert (
+            f'<tr><td>{therapist.display_name}</td><td data-label="Patients">1</td>'
+            '<td data-label="Feedback received">2</td>'
+        ) in page
 
 
 def test_every_question_is_on_the_form(client, patient, session):

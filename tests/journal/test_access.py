@@ -57,6 +57,8 @@ def urls(patient, symptom, topic, measure, alert):
         "measure_detail": ("get", reverse("journal:measure_detail", args=[measure.pk])),
         "measure_plan": ("get", reverse("journal:measure_plan", args=[patient.pk])),
         "acknowledge_alert": ("post", reverse("journal:acknowledge_alert", args=[alert.pk])),
+        # The alert page, and (tests/journal/test_safety_contact.py) its form's POST.
+        "safety_alert": ("get", reverse("journal:safety_alert", args=[alert.pk])),
     }
 
 
@@ -87,6 +89,7 @@ ALLOWED = {
     "measure_detail": {"patient": 200},
     "measure_plan": {"therapist": 200},
     "acknowledge_alert": {"therapist": 302},
+    "safety_alert": {"therapist": 200},
 }
 
 POST_ONLY = [
@@ -205,7 +208,7 @@ def test_a_therapist_never_receives_any_journal_content(client, therapist, patie
     pages = [
         reverse("prep:therapist_dashboard"),
         reverse("accounts:patient_list"),
-        reverse("accounts:patient_detail", args=[patient.pk]),
+        reverse("prep:patient_detail", args=[patient.pk]),
         reverse("journal:measure_plan", args=[patient.pk]),
     ]
     responses = [client.get(url) for url in pages]

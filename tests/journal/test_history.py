@@ -44,6 +44,12 @@ def calendar_cells(page: str) -> dict[int, tuple[str, str]]:
     return cells
 
 
+def daily_table(page: str) -> str:
+    """The trends page's table of each logged day."""
+    start = page.index("<caption>Each logged day")
+    return page[start : page.index("</table>", start)]
+
+
 def test_the_calendar_colours_logged_days_by_mood(signed_in, patient):
     assert patient.today() == TODAY
     DailyEntryFactory(patient=patient, day=TODAY, mood=9)
@@ -56,6 +62,43 @@ def test_the_calendar_colours_logged_days_by_mood(signed_in, patient):
     assert cells[15] == ("day mood-0", "mood 1")
     assert cells[16] == ("day", "not logged")
     assert [spoken for _, spoken in cells.values()].count("not logged") == 31 - 2
+
+
+def test_the_calendar_shows_each_days_mood_as_a_number_not_colour_alone(signed_in, patient):
+    DailyEntryFactory(patient=patient, day=TODAY, mood=9)
+    DailyEntryFactory(patient=patient, day=TODAY - timedelta(days=1), mood=None)
+    page = signed_in.get(reverse("journal:calendar")).content.decode()
+    moods = dict(
+        (int(day), mood)
+        for day, mood in re.findall(
+            r'<span class="day-number"[^>]*>(\d+)</span><span class="day-mood"[^>]*>([^<]*)<', page
+        )
+    )
+    assert moods[18] == "9"
+    assert moods[17] == "✓"  # logged without a mood
+    assert moods[16] == ""  # not logged
+
+
+def test_the_calendar_key_shows_every_mood_colour_with_its_numbers(signed_in):
+    page = signed_in.get(reverse("journal:calendar")).content.decode()
+    key = re.findall(r'<span class="mood-swatch (mood-\d|logged-no-mood)">([^<]*)<', page)
+    assert key == [
+        ("mood-0", "0–1"),
+        ("mood-1", "2–3"),
+        ("mood-2", "4–5"),
+        ("mood-3", "6–7"),
+        ("mood-4", "8–10"),
+        ("logged-no-mood", "✓"),
+    ]
+
+
+def test_the_month_links_are_named_by_the_month_they_show(signed_in):
+    page = signed_in.get(reverse("journal:calendar"), {"month": "2026-02"}).content.decode()
+    links = re.findall(r'<a class="[^"]*month-step" href="\?month=([\d-]+)"[^>]*>(.*?)</a>', page)
+    spoken = [(month, re.sub(r'<span aria-hidden="true">[^<]*</span>|<[^>]+>', "", inner))
+              for month, inner in links]  # fmt: skip
+    assert spoken == [("2026-01", "Jan, previous month"), ("2026-03", "Mar, next month")]
+    assert 'aria-label="Previous month"' not in page
 
 
 def test_the_calendar_links_the_loggable_week_and_every_logged_day(signed_in, patient):
@@ -134,18 +177,43 @@ def test_trends_draw_charts_with_a_table_of_the_logged_values(signed_in, patient
     DailyEntryFactory(patient=patient, day=TODAY - timedelta(days=2), mood=2, anxiety=9)
     page = signed_in.get(reverse("journal:trends")).content.decode()
 
-    svgs = re.findall(r"<svg [^>]*>", page)
-    assert len(svgs) == 3  # scales, sleep, symptom heat map
-    assert all('class="chart"' in svg and 'role="img"' in svg for svg in svgs)
+    charts = re.findall(r'<svg class="chart" [^>]*>', page)
+    assert len(charts) == 5  # mood, anxiety, energy, sleep, symptom heat map
+    assert all('role="img"' in svg for svg in charts)
     assert "Worry, 18 Mar: moderate" in page
     assert "2 of 28 days logged" in page
 
-    table = page[page.index("<table") : page.index("</table>")]
+    table = daily_table(page)
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", table)
     assert rows == [
         ("Wed 18 Mar", "<td>7</td><td>3</td><td>8</td><td>6.5</td>"),
         ("Mon 16 Mar", "<td>2</td><td>9</td><td>5</td><td>7.0</td>"),
     ]
+
+
+def test_trends_show_symptoms_whole_with_a_table_of_severities(signed_in, patient):
+    focus = SymptomFactory(patient=patient, name="Trouble concentrating")
+    for days_ago, severity in ((0, 3), (1, 3), (2, 0)):
+        entry = DailyEntryFactory(patient=patient, day=TODAY - timedelta(days=days_ago))
+        SymptomRatingFactory(entry=entry, symptom=focus, severity=severity)
+    page = signed_in.get(reverse("journal:trends")).content.decode()
+    assert '<text x="2" y="13.0" class="label">Trouble concentrating</text>' in page
+    table = page[page.index("<caption>Days you rated each symptom") :]
+    row = re.search(r"<tr><th scope=\"row\">Trouble concentrating</th>(.*?)</tr>", table)
+    assert row.group(1) == "<td>1</td><td>0</td><td>0</td><td>2</td>"
+    assert "Trouble concentrating: rated on 3 of 28 days (none 1, severe 2)." in page
+
+
+def test_trends_draw_mood_anxiety_and_energy_as_one_small_chart_each(signed_in, patient):
+    DailyEntryFactory(patient=patient, day=TODAY, mood=7, anxiety=3, energy=8)
+    DailyEntryFactory(
+        patient=patient, day=TODAY - timedelta(days=1), mood=6, anxiety=4, energy=None
+    )
+    page = signed_in.get(reverse("journal:trends")).content.decode()
+    captions = re.findall(r'<figcaption class="chart-caption">([^<]*)<', page)
+    assert captions == ["Mood (average 6.5)", "Anxiety (average 3.5)", "Energy (average 8.0)"]
+    panels = re.findall(r'<svg [^>]*aria-labelledby="scales-\d-title".*?</svg>', page, re.S)
+    assert [panel.count("<polyline") for panel in panels] == [1, 1, 0]  # one energy day
 
 
 def test_trends_average_only_answered_days_and_say_how_many(signed_in, patient):
@@ -170,7 +238,7 @@ def test_trends_average_only_answered_days_and_say_how_many(signed_in, patient):
     assert "Energy (average 4.0)" in page
     assert "(average 6.0 h)" in page
     assert "1 of 28 days answered." in page  # sleep
-    table = page[page.index("<table") : page.index("</table>")]
+    table = daily_table(page)
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", table)
     assert rows == [
         ("Wed 18 Mar", "<td>8</td><td>–</td><td>–</td><td>–</td>"),
@@ -283,8 +351,9 @@ def test_trends_cost_the_same_queries_for_a_week_and_a_year(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = signed_in.get(reverse("journal:trends"), {"weeks": 12}).content.decode()
     assert "84 of 84 days logged" in page
-    assert page.count('<tr><th scope="row">') == 84
-    assert page.count("<rect ") == 2 * 84
+    assert daily_table(page).count('<tr><th scope="row">') == 84
+    heat_map = re.search(r'<svg [^>]*aria-labelledby="symptoms-title".*?</svg>', page, re.S)
+    assert heat_map.group(0).count("<rect ") == 2 * 84
 
 
 def test_the_questionnaire_list_costs_the_same_queries_for_few_and_many(

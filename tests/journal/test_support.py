@@ -48,7 +48,7 @@ def report_self_harm(client, patient, path: str):
 
 class _Header(HTMLParser):
     """The "Need help now" links in a page, and whether each sits inside the
-    collapsible menu (#main-nav), which a phone shows only once opened."""
+    phone menu (#main-nav, a <details>), which shows only once opened."""
 
     def __init__(self):
         super().__init__()

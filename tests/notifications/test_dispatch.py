@@ -17,15 +17,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import get_connection
 from django.core.mail.backends import locmem
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from appointments import emails
 from appointments.models import Appointment
 from notifications import dispatch, kinds
 from notifications.compose import MESSAGE_HEADER
-from notifications.models import Message
+from notifications.models import EmailPreference, Message
 from notifications.outbox import enqueue
-from tests.factories import book_session
+from tests.factories import CareLinkFactory, UserFactory, book_session
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 Status = Message.Status
@@ -321,3 +322,48 @@ def test_booking_moving_and_cancelling_leave_one_row_per_email_sent(
     assert sorted(int(m.extra_headers[MESSAGE_HEADER]) for m in mail.outbox) == sorted(
         Message.objects.filter(status=Status.SENT).values_list("pk", flat=True)
     )
+
+
+class TestQueriesPerBatch:
+    """A batch reads what it needs in a fixed number of queries however many rows it
+    holds: the rows with their recipients and preferences, then one load per kind
+    for what the emails are about. Rows it skips are written together; each email
+    sent costs one write, its "sent" mark, made before the next email goes (that is
+    what keeps a dead worker's duplicate to one message)."""
+
+    def batch(self, sessions: int, opted_out: int) -> list[int]:
+        """GIVEN a therapist's patients with a session booked, some of whom turned
+        booking emails off, and the outbox rows about them all claimed."""
+        therapist = UserFactory(therapist=True)
+        for n in range(sessions + opted_out):
+            patient = UserFactory()
+            CareLinkFactory(therapist=therapist, patient=patient)
+            if n >= sessions:
+                EmailPreference.objects.create(user=patient, bookings=False)
+            book(therapist, patient, starts_at=NOW + timedelta(days=3, hours=n))
+        return dispatch.claim_due(1000)
+
+    def send(self, ids) -> tuple[dict, Counter]:
+        with CaptureQueriesContext(connection) as captured:
+            totals = dispatch.send_claimed(ids)
+        return totals, Counter(
+            "sent mark" if query["sql"].startswith('UPDATE "notifications_message"') else "other"
+            for query in captured.captured_queries
+        )
+
+    def test_reading_a_batch_costs_the_same_for_3_and_for_30_emails(self, db):
+        few = self.send(self.batch(sessions=3, opted_out=1))
+        many = self.send(self.batch(sessions=30, opted_out=10))
+
+        assert few[0] == {"sent": 3, "skipped": 1, "expired": 0, "retry": 0, "failed": 0}
+        assert many[0] == {"sent": 30, "skipped": 10, "expired": 0, "retry": 0, "failed": 0}
+        assert few[1]["other"] == many[1]["other"] <= 8
+        # One write per email sent, and one for all the rows skipped.
+        assert (few[1]["sent mark"], many[1]["sent mark"]) == (3 + 1, 30 + 1)
+
+    def test_each_email_is_rendered_once(self, db):
+        ids = self.batch(sessions=3, opted_out=0)
+        render = mock.Mock(wraps=kinds.get(emails.BOOKED).render)
+        with kind_changed(emails.BOOKED, render=render):
+            assert dispatch.send_claimed(ids)["sent"] == 3
+        assert render.call_count == 3

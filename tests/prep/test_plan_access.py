@@ -101,8 +101,11 @@ SESSION_PAGES = {
     "appointment_list",
     "session_list",
     "share_automatically",
+    # The therapist's page about one patient: its matrix is in test_patient_page.py.
+    "patient_detail",
     "summary_read",
     "summary_review",
+    "summary_print",
     "summary_generate",
     "summary_choices",
     "summary_add_agenda",
@@ -254,7 +257,7 @@ def test_the_therapist_sees_goals_and_homework_but_never_the_agenda_or_journal(
     DailyEntryFactory(patient=patient, thoughts=THOUGHT, discuss_next_session=True)
     client.force_login(therapist)
     plan = client.get(reverse("prep:patient_plan", args=[patient.pk])).content.decode()
-    detail = client.get(reverse("accounts:patient_detail", args=[patient.pk])).content.decode()
+    detail = client.get(reverse("prep:patient_detail", args=[patient.pk])).content.decode()
     assert "Walk to work twice a week" in plan
     assert "Note one good moment" in plan
     assert reverse("prep:patient_plan", args=[patient.pk]) in detail

@@ -33,6 +33,7 @@ CASES = {
     "appointments:appointment_outcome": ("post", {"outcome": "attended"}, {"therapist": 302}),
     "prep:summary_read": ("get", None, {"therapist": 200}),
     "prep:summary_review": ("get", None, {"patient": 200}),
+    "prep:summary_print": ("get", None, {"patient": 200}),
     "prep:summary_generate": ("post", {}, {"patient": 302}),
     "prep:summary_choices": ("post", {"action": "share"}, {"patient": 302}),
     "prep:summary_add_agenda": ("post", {"text": "x", "kind": "topic"}, {"patient": 302}),

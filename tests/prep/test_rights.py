@@ -524,7 +524,7 @@ def test_the_therapist_keeps_only_former_patient_and_the_dates(
     assert MINE not in page
     # They are no longer the therapist's patient: no page of theirs opens.
     assert patient.email not in client.get(reverse("accounts:patient_list")).content.decode()
-    assert client.get(reverse("accounts:patient_detail", args=[patient.pk])).status_code == 404
+    assert client.get(reverse("prep:patient_detail", args=[patient.pk])).status_code == 404
     assert client.get(reverse("prep:summary_read", args=[mine["upcoming"].pk])).status_code == 404
 
 

@@ -267,7 +267,7 @@ def test_a_log_touching_only_mood_counts_one_answered_mood_and_no_anxiety(
     page = client.get(read_url(session)).content.decode()
     days = summaries.latest_shared(session).snapshot["period"]["days"]
     assert f"1 of {days} days logged." in page
-    rows = dict(re.findall(r'<tr><th scope="row">(\w+)[^<]*</th>\s*<td>(.*?)</td>', page))
+    rows = dict(re.findall(r'<tr><th scope="row">(\w+)[^<]*</th>\s*<td[^>]*>(.*?)</td>', page))
     assert rows["Mood"] == f'6.0<br><span class="small text-muted">1 of {days} days answered</span>'
     assert (
         rows["Anxiety"] == f'–<br><span class="small text-muted">0 of {days} days answered</span>'

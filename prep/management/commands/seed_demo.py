@@ -54,6 +54,12 @@ class Command(BaseCommand):
             for seed, person in enumerate(people.values()):
                 if person.is_patient:
                     seed_history(person, seed)
+            # Alex shows Dana their week and gave a number (a fictional one); Sam has
+            # answered neither, so Dana's dashboard shows both cases.
+            alex = people["alex@demo.example"]
+            if alex.shares_overview is None:
+                alex.shares_overview, alex.phone = True, "+1 212 555 0100"
+                alex.save(update_fields=["shares_overview", "phone"])
             # Sam's summary for the next session is a draft to review; Alex's is shared.
             dana = people["therapist@demo.example"]
             seed_sessions(dana, people["sam@demo.example"], share=False)

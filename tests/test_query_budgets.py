@@ -1,0 +1,168 @@
+"""Every page that lists or aggregates data costs a fixed number of queries: the same
+with a week of history as with a year of it, and at most BUDGET. (Pages with a
+budget test of their own beside their other tests are not repeated here.)
+
+GIVEN a patient, their therapist and the practice manager with a week of everything
+the pages show WHEN each page is opened THEN it counts its queries; GIVEN a year
+more of it THEN the same page costs no more.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import CareLink
+from feedback.models import AllianceAlert, Escalation, SessionFeedback
+from journal.models import (
+    DailyEntry,
+    MeasureResponse,
+    ParkedTopic,
+    SafetyAlert,
+    Symptom,
+    SymptomRating,
+)
+from notifications.models import Message
+from tests.factories import AppointmentFactory, UserFactory
+
+BUDGET = 12
+
+
+def add_history(patient, therapist, manager, days: int, before: int = 0) -> None:
+    """`days` days of a patient's life with the app, ending `before` days ago: their
+    log with symptom ratings (and a safety alert now and then), questionnaires,
+    parked topics, weekly sessions with feedback (some raising alerts, a few
+    escalated), the emails about them, who read their records; and a few more of
+    the therapist's patients."""
+    today = patient.today()
+    now = timezone.now()
+    symptoms = Symptom.objects.bulk_create(
+        Symptom(patient=patient, name=f"Symptom {before}-{n}") for n in range(2 + days // 60)
+    )
+    Symptom.objects.bulk_create(
+        [Symptom(patient=patient, name=f"Retired {before}", retired_at=now)]
+    )
+    entries = DailyEntry.objects.bulk_create(
+        DailyEntry(patient=patient, day=today - timedelta(days=before + n), mood=n % 11)
+        for n in range(days)
+    )
+    SymptomRating.objects.bulk_create(
+        SymptomRating(entry=entry, symptom=symptom, severity=(entry.pk + symptom.pk) % 4)
+        for entry in entries
+        for symptom in symptoms
+    )
+    # Safety alerts too: no page may read anything about them row by row.
+    SafetyAlert.objects.bulk_create(
+        SafetyAlert(patient=patient, source="daily_log", entry=entry) for entry in entries[::90]
+    )
+    MeasureResponse.objects.bulk_create(
+        MeasureResponse(
+            patient=patient,
+            kind="gad7",
+            answers=[1] * 7,
+            total=7,
+            band="mild",
+            taken_at=now - timedelta(days=before + n),
+        )
+        for n in range(0, days, 14)
+    )
+    ParkedTopic.objects.bulk_create(
+        ParkedTopic(patient=patient, title=f"Topic {before}-{n}") for n in range(days // 10 + 1)
+    )
+    for week in range(0, days, 7):
+        past = AppointmentFactory(
+            therapist=therapist,
+            patient=patient,
+            starts_at=now - timedelta(days=before + week + 1),
+            outcome="attended",
+        )
+        AppointmentFactory(
+            therapist=therapist, patient=patient, starts_at=now + timedelta(days=before + week + 1)
+        )
+        feedback = SessionFeedback.objects.create(
+            appointment=past,
+            patient=patient,
+            therapist=therapist,
+            session_at=past.starts_at,
+            bond=4 + week % 7,
+            visibility="shared",
+        )
+        if week % 14 == 0:
+            alert = AllianceAlert.objects.create(
+                feedback=feedback, reasons=["low"], acknowledged_at=now if week % 28 else None
+            )
+            Escalation.objects.create(feedback=feedback, handled_at=now if week % 28 else None)
+            audit.record(therapist, patient, audit.Kind.ALLIANCE_ALERT, alert.pk)
+        Message.objects.create(
+            key=f"budget:{past.pk}",
+            kind="appointment_reminder",
+            variant="first",
+            target_id=past.pk,
+            recipient=patient,
+            due_at=past.starts_at - timedelta(hours=24),
+            status=Message.Status.SENT if week % 21 else Message.Status.FAILED,
+        )
+        audit.record(therapist, patient, audit.Kind.PLAN)
+    for _ in range(days // 30 + 1):
+        other = UserFactory()
+        CareLink.objects.create(therapist=therapist, patient=other)
+        audit.record(manager, other, audit.Kind.ESCALATION)
+
+
+def page_urls(patient):
+    alert = AllianceAlert.objects.filter(feedback__patient=patient).order_by("pk").first()
+    return {
+        "daily log": ("patient", reverse("journal:entry", args=[patient.today()])),
+        "patient home": ("patient", reverse("prep:patient_home")),
+        "symptoms": ("patient", reverse("journal:symptoms")),
+        "parked topics": ("patient", reverse("journal:parked_topics")),
+        "my sessions": ("patient", reverse("prep:session_list")),
+        "who opened my data": ("patient", reverse("accounts:my_access_log")),
+        "feedback to read": ("therapist", reverse("feedback:alert_detail", args=[alert.pk])),
+        "emails about my sessions": ("therapist", reverse("appointments:reminder_log")),
+        "book a session": ("therapist", reverse("appointments:appointment_new")),
+        "practice": ("manager", reverse("feedback:practice_home")),
+    }
+
+
+PAGES = [
+    "daily log",
+    "patient home",
+    "symptoms",
+    "parked topics",
+    "my sessions",
+    "who opened my data",
+    "feedback to read",
+    "emails about my sessions",
+    "book a session",
+    "practice",
+]
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_costs_the_same_for_a_week_and_a_year(
+    client, page, patient, therapist, manager, django_assert_max_num_queries
+):
+    people = {"patient": patient, "therapist": therapist, "manager": manager}
+    add_history(patient, therapist, manager, days=7)
+    role, url = page_urls(patient)[page]
+    client.force_login(people[role])
+    week = queries(client, url)
+    assert week <= BUDGET, f"{page}: {week} queries"
+
+    add_history(patient, therapist, manager, days=358, before=7)
+    # Another therapist's practice grows too: the manager's counts must not join it up.
+    add_history(UserFactory(), UserFactory(therapist=True), manager, days=60)
+    with django_assert_max_num_queries(week):
+        assert client.get(url).status_code == 200
