@@ -22,7 +22,10 @@ class AppointmentQuerySet(models.QuerySet):
 
 class Appointment(models.Model):
     """A session between a therapist and a patient. Times are stored in UTC and shown
-    in each viewer's own time zone."""
+    in each viewer's own time zone.
+
+    A patient whose therapist is not on the app keeps their own sessions: no
+    `therapist`, only the name they typed (`therapist_name`)."""
 
     class Kind(models.TextChoices):
         IN_PERSON = "in_person", "In person"
@@ -39,8 +42,20 @@ class Appointment(models.Model):
     CANCELLED = (Outcome.CANCELLED_BY_PATIENT, Outcome.CANCELLED_BY_THERAPIST)
 
     therapist = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments_given"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="appointments_given",
     )
+    # The patient's own session: who it is with, as they typed it.
+    therapist_name = EncryptedTextField(max_length=120, blank=True)
+    series = models.ForeignKey(
+        "SessionSeries", null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
+    # Which occurrence of the series this is (0, 1, 2, …): a moved session keeps its
+    # number, so the series never books its slot again.
+    occurrence = models.PositiveIntegerField(null=True, blank=True)
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments"
     )
@@ -71,10 +86,25 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="appointments_ends_after_start"
             ),
+            models.UniqueConstraint(
+                fields=["series", "occurrence"],
+                condition=Q(series__isnull=False),
+                name="appointments_one_per_occurrence",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} with {self.therapist} at {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.patient} with {self.with_whom} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_own(self) -> bool:
+        """The patient's own session: their therapist is not on the app."""
+        return self.therapist_id is None
+
+    @property
+    def with_whom(self) -> str:
+        """The therapist's name as the patient knows it."""
+        return self.therapist.display_name if self.therapist_id else self.therapist_name
 
     @property
     def is_cancelled(self) -> bool:
@@ -99,3 +129,38 @@ class Appointment(models.Model):
     @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class SessionSeries(models.Model):
+    """A patient's own repeating session with a therapist who is not on the app:
+    weekly or fortnightly at the same local time (appointments/series.py keeps the
+    next weeks' sessions in place)."""
+
+    class Every(models.IntegerChoices):
+        WEEK = 1, "Every week"
+        FORTNIGHT = 2, "Every two weeks"
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_series"
+    )
+    therapist_name = EncryptedTextField(max_length=120)
+    kind = models.CharField(
+        max_length=16, choices=Appointment.Kind.choices, default=Appointment.Kind.IN_PERSON
+    )
+    location = EncryptedTextField(max_length=300, blank=True)
+    every_weeks = models.PositiveSmallIntegerField(choices=Every.choices)
+    # The first session's start; later ones keep its wall-clock time in `timezone`,
+    # so a clock change does not move them.
+    first_starts_at = models.DateTimeField()
+    timezone = models.CharField(max_length=64)
+    duration_minutes = models.PositiveSmallIntegerField(default=50)
+    # Set when the patient stops the series; sessions after it are cancelled.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_starts_at"]
+        verbose_name_plural = "session series"
+
+    def __str__(self) -> str:
+        return f"Series {self.pk} of patient {self.patient_id}"
