@@ -9,6 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 app
 
+# Pango for WeasyPrint, which draws summary PDFs (prep/pdf.py); fonts to draw them with.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so code changes reuse this layer.
 COPY pyproject.toml ./
 RUN pip install .

@@ -52,3 +52,25 @@ class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
         super().__init__(*args, **kwargs)
         _relabel(self, "password1", "New password")
         _relabel(self, "password2", "New password again")
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """The open sign-up page (patients only): the same questions, in the same words
+    and order, as the form an invitation opens (accounts/forms.py)."""
+
+    field_order = [
+        "email",
+        "first_name",
+        "last_name",
+        "password1",
+        "password2",
+        "timezone",
+        "reminder_time",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(self, "email", "Email address")
+        _relabel(self, "password1", "Choose a password")
+        _relabel(self, "password2", "Password again")
+        self.order_fields(self.field_order)

@@ -9,6 +9,7 @@ from django.contrib.auth import password_validation
 from core import phone
 
 from .models import CareLink, User
+from .signals import patient_joined
 
 # A name that reads like a link ("reset your password at evil.example") or breaks
 # a line would let someone write into emails the practice sends.
@@ -66,19 +67,34 @@ class ReminderTimeField(forms.TimeField):
         super().__init__(**kwargs)
 
 
-class SignupDetailsForm(forms.Form):
-    """Extra fields on the public sign-up page (therapists create their own accounts)."""
+class NewPatientDetailsForm(forms.Form):
+    """What every new patient is asked, however they arrive (a therapist's invitation
+    or the open sign-up page): how to greet them, their time zone, and when the
+    daily nudge may come."""
 
     first_name = name_field("First name")
-    last_name = name_field("Last name")
+    last_name = name_field("Last name (optional)", required=False)
     timezone = TimezoneField(detect=True)
+    reminder_time = ReminderTimeField()
+
+    def patient_details(self) -> dict:
+        data = self.cleaned_data
+        return {
+            name: data[name] for name in ("first_name", "last_name", "timezone", "reminder_time")
+        }
+
+
+class PatientSignupForm(NewPatientDetailsForm):
+    """The open sign-up page's own fields (allauth adds the address and password).
+    It only ever makes a patient, whatever else is posted (accounts/adapters.py)."""
 
     def signup(self, request, user):
-        user.first_name = self.cleaned_data["first_name"]
-        user.last_name = self.cleaned_data["last_name"]
-        user.timezone = self.cleaned_data["timezone"]
-        user.role = User.Role.THERAPIST
+        for name, value in self.patient_details().items():
+            setattr(user, name, value)
+        user.role = User.Role.PATIENT
         user.save()
+        # The same start as an invited patient (accounts/invitations.py).
+        patient_joined.send(sender=User, patient=user)
 
 
 class InvitePatientForm(forms.Form):
@@ -124,12 +140,12 @@ class InviteTherapistForm(forms.Form):
         return email
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(NewPatientDetailsForm):
     """A new patient's account, created from an invitation: the address is the one
     the invitation went to, so it needs no separate verification."""
 
-    first_name = name_field("First name")
-    last_name = name_field("Last name (optional)", required=False)
+    field_order = ["first_name", "last_name", "password1", "password2"]
+
     password1 = forms.CharField(
         label="Choose a password",
         strip=False,
@@ -141,8 +157,6 @@ class AcceptInvitationForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    timezone = TimezoneField(detect=True)
-    reminder_time = ReminderTimeField()
 
     def __init__(self, *args, email: str, **kwargs):
         self.email = email
@@ -166,14 +180,7 @@ class AcceptInvitationForm(forms.Form):
         return cleaned
 
     def user_details(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "password": data["password1"],
-            "first_name": data["first_name"],
-            "last_name": data["last_name"],
-            "timezone": data["timezone"],
-            "reminder_time": data["reminder_time"],
-        }
+        return {"password": self.cleaned_data["password1"], **self.patient_details()}
 
 
 class AcceptTherapistInvitationForm(AcceptInvitationForm):
@@ -242,6 +249,19 @@ class ProfileForm(forms.ModelForm):
         if not self.instance.is_patient:
             del self.fields["phone"]
             del self.fields["shares_overview"]
+        elif not CareLink.objects.active().filter(patient=self.instance).exists():
+            # A patient whose therapist isn't on the app: say who sees it now (nobody),
+            # rather than promise a therapist who could reach them.
+            nobody = "Your therapist isn’t on Between Sessions, so nobody here sees it now."
+            self.fields["phone"].help_text = (
+                f"{nobody} If you later link up with a therapist who is, only they will "
+                "see it. Leave it empty to give none."
+            )
+            self.fields["shares_overview"].help_text = (
+                f"{nobody} If you later link up with a therapist who is, they would see how "
+                "many of the last 7 days you logged, whether your mood is going up or down, "
+                "and your latest PHQ-9 and GAD-7 scores; never your words or answers."
+            )
 
 
 class AccessLogFilterForm(forms.Form):

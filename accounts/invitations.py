@@ -122,7 +122,17 @@ def accept(invitation: Invitation, patient: User) -> CareLink:
     if not created and link.ended_at:
         link.ended_at = None
         link.started_at = timezone.now()
-        link.save(update_fields=["ended_at", "started_at"])
+        # Care starting again asks again about the sessions they kept meanwhile.
+        link.history_decided_at = link.history_brought = link.history_sessions_moved = None
+        link.save(
+            update_fields=[
+                "ended_at",
+                "started_at",
+                "history_decided_at",
+                "history_brought",
+                "history_sessions_moved",
+            ]
+        )
     _verify_address(patient)
     return link
 

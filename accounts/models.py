@@ -149,6 +149,13 @@ class CareLink(models.Model):
     )
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # A patient who kept their own sessions before this link says once whether they
+    # come into it (prep/linking.py): True brought them, False kept them. Both null
+    # until they answer; nothing moves without an answer.
+    history_decided_at = models.DateTimeField(null=True, blank=True)
+    history_brought = models.BooleanField(null=True, blank=True)
+    # How many of their own sessions moved into this care when they chose "bring".
+    history_sessions_moved = models.PositiveIntegerField(null=True, blank=True)
 
     objects = CareLinkQuerySet.as_manager()
 
@@ -161,6 +168,12 @@ class CareLink(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(therapist=models.F("patient")),
                 name="accounts_link_not_to_self",
+            ),
+            # An answer has its moment; the "still to answer" query relies on it.
+            models.CheckConstraint(
+                condition=models.Q(history_decided_at__isnull=True, history_brought__isnull=True)
+                | models.Q(history_decided_at__isnull=False, history_brought__isnull=False),
+                name="accounts_link_history_answer_whole",
             ),
         ]
 

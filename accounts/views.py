@@ -93,7 +93,7 @@ def revoke_invitation(request, invitation_id: int):
 @one_submission
 def invite_therapist(request):
     """A practice manager invites a therapist to join; in production this is the
-    way a therapist account comes to exist (OPEN_SIGNUP is off)."""
+    way a therapist account comes to exist (sign-up only ever makes patients)."""
     form = InviteTherapistForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         invitation = invitations.invite_therapist(
@@ -131,11 +131,13 @@ def accept_invitation(request, token: str):
             return render(request, "accounts/invitation_wrong_account.html", context, status=403)
         if request.method == "POST":
             try:
-                invitations.accept(invitation, user)
+                link = invitations.accept(invitation, user)
             except InvitationError as error:
                 return _unusable_invitation(request, error)
             messages.success(request, f"{invitation.therapist.display_name} is now your therapist.")
-            return redirect("home")
+            # prep asks about the sessions they kept on their own, if they have any;
+            # otherwise it sends them home.
+            return redirect("prep:link_history", link.therapist_id)
         return render(request, "accounts/invitation_confirm.html", context)
 
     if User.objects.filter(email=invitation.email).exists():
@@ -297,3 +299,24 @@ class ConfirmEmailView(allauth_views.ConfirmEmailView):
         if not context.get("confirmation"):
             response_kwargs["status"] = 410
         return super().render_to_response(context, **response_kwargs)
+
+
+class SignupView(allauth_views.SignupView):
+    """allauth's sign-up page, answering a form with mistakes with 400, like every
+    other form here (allauth answers 200)."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class LogoutView(allauth_views.LogoutView):
+    """Signing out also deletes what this site kept in the browser: the offline daily
+    log's queued entries (IndexedDB), the service worker and its cached files
+    (static/js/offline.js clears them too, for browsers without Clear-Site-Data)."""
+
+    def post(self, *args, **kwargs):
+        response = super().post(*args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response

@@ -34,6 +34,9 @@ def check_free(therapist, starts_at: datetime, ends_at: datetime, exclude_id=Non
     """BookingError naming the therapist's other booked session at this time, if any.
     The booking form asks first (to show it on the field); save_booking asks again
     with the therapist's row locked."""
+    if therapist is None:
+        # An own session: the therapist is not on the app, so their diary is not here.
+        return
     overlapping = Appointment.objects.booked().filter(
         therapist=therapist, starts_at__lt=ends_at, ends_at__gt=starts_at
     )
@@ -52,7 +55,10 @@ def check_free(therapist, starts_at: datetime, ends_at: datetime, exclude_id=Non
 def save_booking(appointment: Appointment) -> Appointment:
     """Book or move a session. The therapist's row is locked first, so two bookings
     racing for the same hour are checked one after the other."""
-    User.objects.select_for_update().filter(pk=appointment.therapist_id).first()
+    # An own session locks its patient instead: their own edits, one after the other.
+    User.objects.select_for_update().filter(
+        pk=appointment.therapist_id or appointment.patient_id
+    ).first()
     if appointment.starts_at <= timezone.now():
         raise BookingError("Choose a time in the future.")
     check_free(appointment.therapist, appointment.starts_at, appointment.ends_at, appointment.pk)

@@ -19,7 +19,7 @@ from notifications.links import preference_for
 from notifications.models import EmailPreference, Message, PracticeSettings
 from notifications.outbox import cancel_pending, enqueue
 
-from .links import action_link, calendar_file
+from .links import action_link, calendar_file, calendar_method
 from .models import Appointment
 
 Category = EmailPreference.Category
@@ -49,7 +49,9 @@ def _render(template: str, *, actions=(), ics: str | None = None):
         context = {
             "appointment": appointment,
             "patient_name": appointment.patient.display_name,
-            "therapist_name": appointment.therapist.display_name,
+            # Who the session is with: the therapist on the app, or the name the
+            # patient typed for their own session.
+            "therapist_name": appointment.with_whom,
             "starts_at": appointment.starts_at.astimezone(recipient.zone),
             "ends_at": appointment.ends_at.astimezone(recipient.zone),
             "zone": recipient.timezone,
@@ -57,10 +59,12 @@ def _render(template: str, *, actions=(), ics: str | None = None):
         context.update({f"{action}_url": action_link(appointment, action) for action in actions})
         email = compose(message, template, context)
         if ics:
+            cancel = ics == "CANCEL"
             email.attach(
                 "session.ics",
-                calendar_file(appointment, cancel=ics == "CANCEL"),
-                f"text/calendar; method={ics}; charset=utf-8",
+                calendar_file(appointment, cancel=cancel),
+                "text/calendar; method="
+                f"{calendar_method(appointment, cancel=cancel)}; charset=utf-8",
             )
         return email
 
@@ -175,14 +179,17 @@ def plan_for_booking(appointment: Appointment, *, moved: bool = False) -> None:
     planned for the old time)."""
     now = timezone.now()
     cancel_pending([REMINDER], appointment.pk)
-    # Tagged with the sequence: each move is its own notice, even within a minute.
-    enqueue(
-        MOVED if moved else BOOKED,
-        target_id=appointment.pk,
-        recipient=appointment.patient,
-        due_at=now,
-        tag=f"s{appointment.sequence}",
-    )
+    # The patient added or moved their own session themselves and saw it done: a
+    # notice only updates a calendar that already holds it.
+    if not appointment.is_own or (moved and calendar_may_hold(appointment)):
+        # Tagged with the sequence: each move is its own notice, even within a minute.
+        enqueue(
+            MOVED if moved else BOOKED,
+            target_id=appointment.pk,
+            recipient=appointment.patient,
+            due_at=now,
+            tag=f"s{appointment.sequence}",
+        )
     for variant, due_at in reminder_times(appointment).items():
         if due_at > now:
             enqueue(
@@ -206,9 +213,30 @@ def who_hears_of_cancellations(patient: User) -> User | None:
     return patient if preference_for(patient).wants(Category.BOOKINGS) else None
 
 
+def calendar_may_hold(appointment: Appointment) -> bool:
+    """Whether an email with this session's calendar file has gone to the patient, so
+    their calendar may hold it."""
+    return (
+        Message.objects.about([REMINDER, BOOKED, MOVED], appointment.pk)
+        .filter(status=Message.Status.SENT)
+        .exists()
+    )
+
+
 @transaction.atomic
 def plan_for_cancellation(appointment: Appointment) -> None:
     cancel_pending(ABOUT_A_SESSION, appointment.pk)
+    if appointment.is_own:
+        # The patient cancelled it here; no practice has a late-cancellation policy
+        # to tell them about. Only a calendar that holds it needs the update.
+        if calendar_may_hold(appointment):
+            enqueue(
+                CANCELLED,
+                target_id=appointment.pk,
+                recipient=appointment.patient,
+                tag=f"s{appointment.sequence}",
+            )
+        return
     now = timezone.now()
     enqueue(
         CANCELLED,
@@ -230,8 +258,9 @@ def plan_for_cancellation(appointment: Appointment) -> None:
 def plan_for_outcome(appointment: Appointment) -> None:
     """A kind note after a missed session. Keyed to the session itself, so a
     corrected outcome never sends it twice; the send-time check drops it if the
-    outcome was corrected since."""
-    if appointment.outcome == Appointment.Outcome.NO_SHOW:
+    outcome was corrected since. Not for an own session: the patient recorded it
+    themselves, and there is no one on the app to ask for a new time."""
+    if appointment.outcome == Appointment.Outcome.NO_SHOW and not appointment.is_own:
         enqueue(
             NO_SHOW,
             target_id=appointment.pk,
@@ -247,7 +276,8 @@ def rebook_request(appointment: Appointment) -> Message | None:
 
 def plan_rebook_request(appointment: Appointment) -> Message:
     """The patient asked for a new time after a missed session: tell the therapist.
-    Once per session: a second press finds the first request."""
+    Once per session: a second press finds the first request. (Own sessions have
+    no therapist on the app; their emails offer no such link.)"""
     return enqueue(
         REBOOK_REQUEST,
         target_id=appointment.pk,

@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.access import patients_of
 
 from . import booking
-from .models import Appointment
+from .models import Appointment, SessionSeries
 
 DURATIONS = [(30, "30 minutes"), (45, "45 minutes"), (50, "50 minutes"), (60, "1 hour"),
              (90, "1½ hours")]  # fmt: skip
@@ -95,3 +95,108 @@ class AppointmentForm(forms.ModelForm):
 
 class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(choices=Appointment.Outcome.choices, label="What happened")
+
+
+class OwnSessionForm(forms.Form):
+    """A patient's own session (their therapist is not on the app), added or moved by
+    the patient; the date and time are in the patient's time zone. Nothing is chosen
+    for them: the length, the kind and how it repeats start unanswered."""
+
+    ONCE = "once"
+    REPEATS = [
+        (ONCE, "Just this once"),
+        *((str(every), label) for every, label in SessionSeries.Every.choices),
+    ]
+
+    day = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start = forms.TimeField(
+        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration = forms.TypedChoiceField(
+        label="Length", choices=[("", "Choose the length"), *DURATIONS], coerce=int
+    )
+    therapist_name = forms.CharField(
+        label="Who it’s with",
+        max_length=120,
+        help_text="Your therapist’s name, as you call them.",
+    )
+    kind = forms.ChoiceField(
+        label="Where", choices=Appointment.Kind.choices, widget=forms.RadioSelect
+    )
+    location = forms.CharField(
+        label="Place or video link",
+        max_length=300,
+        required=False,
+        help_text="For a video session, the web address you join at.",
+    )
+    repeats = forms.ChoiceField(label="How often", choices=REPEATS, widget=forms.RadioSelect)
+
+    def __init__(self, *args, patient, session: Appointment | None = None, **kwargs):
+        self.patient = patient
+        self.session = session
+        if session is not None:
+            local = session.starts_at.astimezone(patient.zone)
+            kwargs["initial"] = {
+                "day": local.date(),
+                "start": local.time(),
+                "duration": session.duration_minutes,
+                "therapist_name": session.therapist_name,
+                "kind": session.kind,
+                "location": session.location,
+            }
+        super().__init__(*args, **kwargs)
+        if session is not None:
+            # Moving one session moves only that one; the series stays as it is.
+            del self.fields["repeats"]
+
+    def clean_therapist_name(self):
+        name = self.cleaned_data["therapist_name"].strip()
+        if not name:
+            raise forms.ValidationError("Write who the session is with.")
+        return name
+
+    def clean_location(self):
+        location = self.cleaned_data["location"].strip()
+        if self.cleaned_data.get("kind") == Appointment.Kind.VIDEO and location:
+            location = forms.URLField(
+                assume_scheme="https",
+                error_messages={"invalid": "Enter the video link as a web address (https://…)."},
+            ).clean(location)
+        return location
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > timezone.localdate(timezone=self.patient.zone) + BOOKING_HORIZON:
+            raise forms.ValidationError("Choose a date within the next two years.")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        day, start, duration = cleaned.get("day"), cleaned.get("start"), cleaned.get("duration")
+        if day and start and duration:
+            try:
+                starts_at = booking.local_start(day, start, self.patient.zone).astimezone(UTC)
+            except booking.BookingError as error:
+                self.add_error("start", str(error))
+                return cleaned
+            except OverflowError:
+                self.add_error("start", "Choose a time in the future.")
+                return cleaned
+            if starts_at <= timezone.now():
+                self.add_error("start", "Choose a time in the future.")
+            cleaned["starts_at"] = starts_at
+            cleaned["ends_at"] = starts_at + timedelta(minutes=duration)
+        return cleaned
+
+
+class OwnAttendanceForm(forms.Form):
+    """Whether the patient went to their own session."""
+
+    outcome = forms.ChoiceField(
+        choices=[
+            (Appointment.Outcome.ATTENDED, "I went"),
+            (Appointment.Outcome.NO_SHOW, "I didn’t go"),
+        ]
+    )

@@ -164,3 +164,32 @@ class SessionSeries(models.Model):
 
     def __str__(self) -> str:
         return f"Series {self.pk} of patient {self.patient_id}"
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar feed of their sessions (appointments/feed.py).
+    Only a hash of the secret in its address is kept: the address is shown once,
+    when made, and a copy of the database cannot open anyone's feed."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the person stops the feed or makes a new link; the address then
+    # answers 404 at once.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # feed.make_feed revokes the old link before making a new one.
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=Q(revoked_at__isnull=True),
+                name="appointments_one_live_calendar_feed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Calendar feed {self.pk} of user {self.owner_id}"

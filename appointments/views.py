@@ -2,8 +2,10 @@
 side's), the links in appointment emails (no sign-in needed), and the therapist's
 view of the emails about their sessions. The rules live in booking.py."""
 
+from allauth.core.internal import ratelimit
 from django.contrib import messages
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,16 +13,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import (
     get_patient_for_therapist,
     patient_required,
+    role_required,
     therapist_required,
     therapists_of,
 )
+from accounts.models import User
+from core import crypto
 from core.submissions import one_submission
 from notifications.models import Message, PracticeSettings
 
-from . import booking, emails
-from .forms import AppointmentForm, OutcomeForm
+from . import booking, emails, feed, own_sessions, series
+from .forms import AppointmentForm, OutcomeForm, OwnAttendanceForm, OwnSessionForm
 from .links import LinkError, read_action_link
-from .models import Appointment
+from .models import Appointment, SessionSeries
 
 
 def _therapists_appointment(request, appointment_id: int) -> Appointment:
@@ -239,3 +244,237 @@ def reminder_log(request):
             "practice": PracticeSettings.current(),
         },
     )
+
+
+# A patient's own sessions (their therapist is not on the app) ----------------------
+# Only the patient ever sees them: every one is fetched through _own_session.
+
+
+def _own_session(request, session_id: int) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.select_related("series"),
+        pk=session_id,
+        patient=request.user,
+        therapist=None,
+    )
+
+
+def _when(session: Appointment, zone) -> str:
+    local = session.starts_at.astimezone(zone)
+    return f"{local:%A} {local.day} {local:%B}, {local:%H:%M}"
+
+
+@patient_required
+@one_submission
+def own_session_new(request):
+    patient = request.user
+    form = OwnSessionForm(request.POST if request.method == "POST" else None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            first, started = own_sessions.add(patient, form.cleaned_data)
+        except booking.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            added = f"Added your session with {first.with_whom} on {_when(first, patient.zone)}."
+            if started is not None:
+                added += (
+                    f" It repeats {started.get_every_weeks_display().lower()}; "
+                    "the next weeks are in your list."
+                )
+            messages.success(request, added)
+            return redirect("prep:session_list")
+    return render(
+        request,
+        "appointments/own_session_form.html",
+        {"form": form, "session": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@patient_required
+@one_submission
+def own_session_edit(request, session_id: int):
+    patient = request.user
+    session = _own_session(request, session_id)
+    if session.outcome or session.has_started:
+        messages.info(request, "That session has already started or was cancelled.")
+        return redirect("prep:session_list")
+    form = OwnSessionForm(
+        request.POST if request.method == "POST" else None, patient=patient, session=session
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            own_sessions.move(session, form.cleaned_data)
+        except booking.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, f"Saved: {_when(session, patient.zone)} with {session.with_whom}."
+            )
+            return redirect("prep:session_list")
+    return render(
+        request,
+        "appointments/own_session_form.html",
+        {"form": form, "session": session},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@patient_required
+@one_submission
+def own_session_cancel(request, session_id: int):
+    session = _own_session(request, session_id)
+    if booking.cancel(session, request.user):
+        messages.success(request, f"Cancelled your session on {_when(session, request.user.zone)}.")
+    else:
+        messages.info(request, "That session has already started or was cancelled.")
+    return redirect("prep:session_list")
+
+
+@require_POST
+@patient_required
+@one_submission
+def own_session_attendance(request, session_id: int):
+    session = _own_session(request, session_id)
+    form = OwnAttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose whether you went.")
+        return redirect("prep:session_list")
+    try:
+        booking.record_outcome(session, form.cleaned_data["outcome"])
+    except booking.BookingError as error:
+        messages.error(request, str(error))
+    else:
+        went = session.was_attended
+        messages.success(request, f"Recorded that you {'went' if went else 'didn’t go'}.")
+    return redirect("prep:session_list")
+
+
+# Stopping a series: GET says how many sessions it cancels, POST does it.
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@patient_required
+@one_submission
+def series_stop(request, series_id: int):
+    stopping = get_object_or_404(
+        SessionSeries.objects.filter(ended_at=None), pk=series_id, patient=request.user
+    )
+    if request.method != "POST":
+        return render(
+            request,
+            "appointments/series_stop.html",
+            {"series": stopping, "sessions": list(series.sessions_to_cancel(stopping))},
+        )
+    cancelled = series.stop(stopping)
+    messages.success(
+        request,
+        "Stopped the repeating sessions"
+        + (f"; {_sessions_cancelled(cancelled)}." if cancelled else ".")
+        + " Sessions that already happened stay in your list.",
+    )
+    return redirect("prep:session_list")
+
+
+# The calendar feed (the rules are in feed.py). The address is shown once, on the
+# page the "make a link" POST leads to: it travels there encrypted in the session
+# and is dropped as soon as it is shown.
+
+JUST_MADE_FEED = "calendar_feed_just_made"
+feed_owner_required = role_required(*feed.ROLES)
+
+
+def _addresses_of_feed_just_made(request) -> tuple[str, str] | None:
+    sealed = request.session.pop(JUST_MADE_FEED, None)
+    if not sealed:
+        return None
+    try:
+        return feed.feed_urls(crypto.decrypt(sealed))
+    except crypto.EncryptionKeyError:
+        return None  # a key dropped meanwhile: the page offers a new link instead
+
+
+@feed_owner_required
+@require_http_methods(["GET", "HEAD"])
+def calendar_feed(request):
+    urls = _addresses_of_feed_just_made(request)
+    return render(
+        request,
+        "appointments/calendar_feed.html",
+        {
+            "live": feed.live_feed(request.user),
+            "https_url": urls[0] if urls else "",
+            "webcal_url": urls[1] if urls else "",
+            "is_therapist": request.user.role == User.Role.THERAPIST,
+        },
+    )
+
+
+@require_POST
+@feed_owner_required
+@one_submission
+def calendar_feed_new(request):
+    replaced = feed.live_feed(request.user) is not None
+    token = feed.make_feed(request.user)
+    request.session[JUST_MADE_FEED] = crypto.encrypt(token)
+    messages.success(
+        request,
+        "Here is your new link. The old one has stopped working."
+        if replaced
+        else "Here is your link.",
+    )
+    return redirect("appointments:calendar_feed")
+
+
+@require_POST
+@feed_owner_required
+@one_submission
+def calendar_feed_stop(request):
+    if feed.stop_feed(request.user):
+        messages.success(request, "Your calendar feed is stopped. Its link no longer works.")
+    else:
+        messages.info(request, "There was no calendar feed to stop.")
+    return redirect("appointments:calendar_feed")
+
+
+# Addresses that open nothing, per IP; fetches of one feed (a few calendar apps
+# checking now and then), per feed. Counted in the shared cache by allauth's rate
+# limiter, the one sign-in uses (its public wrapper leaves GETs uncounted).
+FEED_RATES = {"address_unknown": "20/m/ip", "feed": "30/10m/key"}
+
+
+def _within_rate(request, action: str, key: str | None = None) -> bool:
+    usage = ratelimit.consume(
+        request,
+        app="appointments.feed",
+        action=action,
+        config=FEED_RATES,
+        key=key,
+        limit_get=True,
+    )
+    return usage is not None
+
+
+@require_http_methods(["GET", "HEAD"])
+def calendar_feed_file(request, token: str):
+    """The feed itself, for calendar apps: no sign-in, the secret in the address is
+    the key. An unknown, stopped or replaced address answers the same 404."""
+    found = feed.feed_for(token)
+    if found is None:
+        # Guessing addresses from one place soon meets a 429 (the secret is far too
+        # long to guess; this keeps the guessing from costing the database).
+        if not _within_rate(request, "address_unknown"):
+            return HttpResponse("Too many requests.", status=429, content_type="text/plain")
+        raise Http404
+    if not _within_rate(request, "feed", key=found.token_hash):
+        return HttpResponse("Too many requests.", status=429, content_type="text/plain")
+    response = HttpResponse(
+        feed.calendar_for(found.owner), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="sessions.ics"'
+    # A feed is never kept by a proxy, nor listed by a search engine if its address
+    # leaks (core.middleware.PrivatePagesMiddleware adds no-store to every answer).
+    response["Cache-Control"] = "no-store, private"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -4,7 +4,10 @@ from .navigation import Navigation
 
 
 def site(request):
-    return {"site_name": settings.SITE_NAME, "open_signup": settings.OPEN_SIGNUP}
+    return {
+        "site_name": settings.SITE_NAME,
+        "open_patient_signup": settings.OPEN_PATIENT_SIGNUP,
+    }
 
 
 def navigation(request):

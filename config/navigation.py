@@ -7,9 +7,10 @@ bar always says where you are. templates/partials/nav.html draws it.
 """
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from accounts.models import User
 
@@ -40,6 +41,7 @@ SETTINGS = Item(
     "accounts:profile",
     section=(
         "notifications:email_preferences",
+        "appointments:calendar_feed",
         "accounts:my_access_log",
         "prep:my_data",
         "prep:delete_account",
@@ -69,7 +71,13 @@ MENUS: dict[str, tuple[tuple[Item, ...], tuple[Item, ...]]] = {
             Item(
                 "Sessions",
                 "prep:session_list",
-                section=("prep:summary_review", "prep:share_automatically"),
+                section=(
+                    "prep:summary_review",
+                    "prep:share_automatically",
+                    "appointments:own_session_new",
+                    "appointments:own_session_edit",
+                    "appointments:series_stop",
+                ),
             ),
             Item("Calendar", "journal:calendar"),
             Item("Trends", "journal:trends"),
@@ -146,7 +154,7 @@ class Navigation:
         return match.view_name if match else ""
 
     def _link(self, item: Item) -> Link:
-        href = reverse(item.url_name)
+        href = _address(item.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
         if self._view_name == item.url_name and self.request.path == href:
             current = "page"
         elif self._view_name in item.section or self._view_name == item.url_name:
@@ -166,3 +174,10 @@ class Navigation:
     @property
     def more_is_current(self) -> bool:
         return any(link.current for link in self.more)
+
+
+@lru_cache(maxsize=256)
+def _address(url_name: str, script_prefix: str, urlconf: str) -> str:
+    """A menu item's address, worked out once: it depends only on these three, and
+    every page would otherwise reverse its ten-odd menu links again."""
+    return reverse(url_name, urlconf=urlconf)

@@ -216,6 +216,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3300},
     },
+    # Own sessions' series keep their next weeks in place (appointments/series.py);
+    # daily is plenty for an eight-week horizon.
+    "materialise-session-series": {
+        "task": "appointments.tasks.materialise_session_series",
+        "schedule": 86400.0,
+        "options": {"expires": 82800},
+    },
 }
 
 # Email: SMTP (or any backend) from EMAIL_URL. Without it, messages are written to
@@ -249,9 +256,10 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupDetailsForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.PatientSignupForm"
 ACCOUNT_FORMS = {
     "login": "accounts.allauth_forms.LoginForm",
+    "signup": "accounts.allauth_forms.SignupForm",
     "reauthenticate": "accounts.allauth_forms.ReauthenticateForm",
     "change_password": "accounts.allauth_forms.ChangePasswordForm",
     "set_password": "accounts.allauth_forms.SetPasswordForm",
@@ -261,15 +269,22 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+# A new patient who confirms their address in the browser they signed up in is signed
+# in and home; a link opened anywhere else still asks for the password.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 # Sessions end when the browser closes: shared and family computers are common.
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = EMAIL_SUBJECT_PREFIX
 ACCOUNT_PREVENT_ENUMERATION = True
+# A reset asked for an address with no account sends nothing: the page says the same
+# either way, and the app never writes to an address nobody registered.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
+    # Open to anyone: a few accounts a minute from one address, and a ceiling an hour.
+    "signup": "5/m/ip,30/h/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
@@ -423,6 +438,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # The offline daily log's service worker (/sw.js) and the app's manifest.
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
@@ -436,11 +454,18 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint (summary PDFs, prep/pdf.py) logs every rendering step, and each
+        # screen-only CSS rule of Bootstrap's it skips, on every PDF.
+        "weasyprint": {"level": "ERROR"},
+    },
 }
 
-# Public sign-up creates therapist accounts; patients always join by invitation.
-OPEN_SIGNUP = env_bool("OPEN_SIGNUP", default=DEBUG)
+# Anyone may create a patient account (a "solo" patient, whose therapist may not be
+# on the app); off, patients join only by a therapist's invitation. Sign-up never
+# makes a therapist or a manager: a practice manager invites each therapist.
+OPEN_PATIENT_SIGNUP = env_bool("OPEN_PATIENT_SIGNUP", default=True)
 
 # `make bench` measures every page against a bare "ok" view at /bench/ok, served
 # through the same middleware and server; it exists only when this is on.

@@ -10,6 +10,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
+    # At the root: a service worker looks after the pages under its own path only.
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
     # allauth's pages for emailed links, answering 410 when a link is dead.
     re_path(
         r"^accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
@@ -18,6 +21,8 @@ urlpatterns = [
     re_path(
         r"^accounts/confirm-email/(?P<key>[-:\w]+)/$", accounts_views.ConfirmEmailView.as_view()
     ),
+    path("accounts/signup/", accounts_views.SignupView.as_view(), name="account_signup"),
+    path("accounts/logout/", accounts_views.LogoutView.as_view(), name="account_logout"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("journal.urls")),

@@ -1,6 +1,10 @@
+import hashlib
+import json
 import re
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.staticfiles import finders
 from django.http import JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import redirect, render
@@ -89,3 +93,84 @@ def csrf_failure(request, reason=""):
         },
         status=403,
     )
+
+
+# The installable app (PWA) -------------------------------------------------------
+
+# What the service worker keeps on the phone: the look of the app and two pages that
+# are the same for everyone (the offline daily log and "Need help now"). Never a page
+# with a person's data in it: those are always fetched from the network.
+OFFLINE_STATIC = [
+    "vendor/bootstrap/bootstrap.min.css",
+    "css/app.css",
+    "vendor/bootstrap/bootstrap.bundle.min.js",
+    "vendor/htmx/htmx.min.js",
+    "js/app.js",
+    "js/offline.js",
+    "js/offline-queue.js",
+    "img/favicon.svg",
+    "img/favicon.ico",
+    "img/icon-192.png",
+]
+THEME_COLOUR = "#2f6f73"  # the palette's first colour (core/charts.py PALETTE)
+BACKGROUND_COLOUR = "#fbfaf7"  # the page background in static/css/app.css
+
+
+@require_safe
+def web_manifest(request):
+    icons = [
+        {"src": static("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": static("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        {
+            "src": static("img/icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    manifest = {
+        "name": settings.SITE_NAME,
+        "short_name": settings.SITE_NAME,
+        "description": "Your daily log and therapy preparation.",
+        "id": "/",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": icons,
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json")
+
+
+def _offline_shell() -> dict:
+    urls = [static(path) for path in OFFLINE_STATIC]
+    pages = [reverse("journal:offline"), reverse("journal:support")]
+    # A new version whenever a kept file changes, so phones fetch the new ones.
+    digest = hashlib.sha256()
+    for path in OFFLINE_STATIC:
+        digest.update(path.encode())
+        with open(finders.find(path), "rb") as kept:
+            digest.update(kept.read())
+    return {"version": digest.hexdigest()[:16], "static": urls, "pages": pages}
+
+
+@require_safe
+def service_worker(request):
+    """The service worker, from this site's root so it may look after every page
+    (Service-Worker-Allowed says so). Browsers check it for updates on each visit."""
+    shell = _offline_shell()
+    response = render(
+        request,
+        "sw.js",
+        {
+            "shell": json.dumps(shell),
+            "queue_script": json.dumps(static("js/offline-queue.js")),
+            "offline_page": json.dumps(shell["pages"][0]),
+            "support_page": json.dumps(shell["pages"][1]),
+        },
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -63,23 +63,29 @@ def one_submission(view):
             return view(request, *args, **kwargs)
         user = getattr(request, "user", None)
         user_id = user.pk if user is not None and user.is_authenticated else None
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = SubmissionToken.objects.create(token=token, user_id=user_id)
-            except IntegrityError:
-                # Raised only once the POST that took this token has committed.
-                return _replay(request, token, user_id)
-            errors_before = _error_messages(request)
-            response = view(request, *args, **kwargs)
-            if _was_acted_on(response) and _error_messages(request) == errors_before:
-                record.redirect_to = response["Location"]
-                record.save(update_fields=["redirect_to"])
-            else:
-                # Deleting the row in this transaction frees the token for the next
-                # POST, including one already waiting on the index.
-                record.delete()
-            return response
+        taken = False
+        try:
+            with transaction.atomic():
+                # The transaction's first statement: when the token is already taken
+                # nothing else has been done, so the insert needs no savepoint of its
+                # own; the whole transaction is rolled back and the replay is answered.
+                record = SubmissionToken.objects.create(token=token, user_id=user_id)
+                taken = True
+                errors_before = _error_messages(request)
+                response = view(request, *args, **kwargs)
+                if _was_acted_on(response) and _error_messages(request) == errors_before:
+                    record.redirect_to = response["Location"]
+                    record.save(update_fields=["redirect_to"])
+                else:
+                    # Deleting the row in this transaction frees the token for the next
+                    # POST, including one already waiting on the index.
+                    record.delete()
+                return response
+        except IntegrityError:
+            if taken:
+                raise  # the view's own, not the token's
+        # Raised only once the POST that took this token has committed.
+        return _replay(request, token, user_id)
 
     return wrapper
 

@@ -82,7 +82,9 @@ def evaluate(feedback: SessionFeedback, *, notify: bool = True) -> AllianceAlert
     email to the therapist goes into the outbox with it (unless `notify` is off:
     the demo's history)."""
     alert = AllianceAlert.objects.filter(feedback=feedback).first()
-    reasons = reasons_for(feedback) if feedback.therapist_sees_scores else []
+    # Nobody to alert without a therapist on the app.
+    shared = feedback.therapist_id is not None and feedback.therapist_sees_scores
+    reasons = reasons_for(feedback) if shared else []
     if alert and alert.acknowledged_at:
         return alert
     if not reasons:

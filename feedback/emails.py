@@ -30,7 +30,7 @@ def render_request(message: Message):
         message,
         "feedback_request",
         {
-            "therapist_name": appointment.therapist.display_name,
+            "therapist_name": appointment.with_whom,
             "starts_at": appointment.starts_at.astimezone(message.recipient.zone),
             "feedback_url": site_url(reverse("feedback:give_feedback", args=[appointment.pk])),
         },
@@ -38,9 +38,15 @@ def render_request(message: Message):
 
 
 def request_wanted(message: Message) -> bool:
-    """Still attended (not corrected to a no-show) and not answered yet."""
+    """Still attended (not corrected to a no-show), not answered yet, and with a
+    therapist on the app to receive it."""
     appointment = _appointment(message)
-    return appointment is not None and appointment.was_attended and not appointment.has_feedback
+    return (
+        appointment is not None
+        and not appointment.is_own
+        and appointment.was_attended
+        and not appointment.has_feedback
+    )
 
 
 FEEDBACK_REQUEST = register(
@@ -60,8 +66,8 @@ FEEDBACK_REQUEST = register(
 @receiver(outcome_recorded, dispatch_uid="feedback.request")
 def request_feedback(sender, appointment: Appointment, **kwargs) -> None:
     """Ask after an attended session. Keyed to the session, so a corrected outcome
-    never asks twice."""
-    if appointment.was_attended:
+    never asks twice. The patient's own session has nobody here to receive it."""
+    if appointment.was_attended and not appointment.is_own:
         enqueue(
             FEEDBACK_REQUEST,
             target_id=appointment.pk,
@@ -119,7 +125,9 @@ ESCALATION = register(
 )
 
 
-def plan_alliance_alert(alert: AllianceAlert) -> Message:
+def plan_alliance_alert(alert: AllianceAlert) -> Message | None:
+    if alert.feedback.therapist_id is None:
+        return None  # nobody on the app to tell
     return enqueue(
         ALLIANCE_ALERT,
         target_id=alert.pk,

@@ -22,6 +22,11 @@ class FeedbackClosed(Exception):
     """The 48 hours for changing this feedback have passed."""
 
 
+class NoTherapistOnApp(Exception):
+    """The patient's own session: their therapist isn't on the app, so nobody here
+    could receive feedback, be alerted, reply or be escalated to."""
+
+
 @dataclass(frozen=True)
 class Saved:
     """What one save did, so the patient is told exactly that and no more."""
@@ -37,6 +42,8 @@ class Saved:
 
 @transaction.atomic
 def save(form, *, patient, appointment: Appointment) -> Saved:
+    if appointment.is_own:
+        raise NoTherapistOnApp
     feedback = form.save(commit=False)
     if feedback.pk and not feedback.is_editable:
         raise FeedbackClosed
@@ -65,10 +72,12 @@ def for_session(patient, appointment: Appointment) -> SessionFeedback | None:
 
 def due_for(patient):
     """Attended sessions of the last two weeks the patient has not given feedback
-    on yet, latest first (the home page offers three)."""
+    on yet, latest first (the home page offers three). The patient's own sessions
+    are left out: their therapist isn't on the app to receive it."""
     return (
         Appointment.objects.attended()
         .filter(patient=patient, starts_at__gte=timezone.now() - DUE_WITHIN)
+        .exclude(therapist=None)
         .exclude(feedback__patient=patient)
         .select_related("therapist")
         .order_by("-starts_at")[:3]

@@ -14,6 +14,7 @@ from accounts.access import (
     manager_required,
     patient_required,
     therapist_required,
+    therapists_of,
 )
 from appointments.models import Appointment
 from core import charts
@@ -64,6 +65,8 @@ def ratings_charts_by_therapist(chart_id: str, feedback: list[SessionFeedback], 
     charted = []
     for items in groups:
         therapist = items[0].therapist
+        if therapist is None:
+            continue
         chart = ratings_chart(
             f"{chart_id}-{therapist.pk}",
             items,
@@ -79,7 +82,7 @@ def saved_message(saved: records.Saved) -> tuple[int, str]:
     """What the patient is told after saving: that it is saved, who sees it, and
     whether it reached a practice manager, only as far as each is true."""
     feedback = saved.feedback
-    therapist = feedback.therapist.display_name
+    therapist = feedback.therapist.display_name if feedback.therapist_id else "Your therapist"
     if feedback.visibility == SessionFeedback.Visibility.SHARED:
         parts = [f"Thank you. Your feedback is saved and shared with {therapist}."]
     elif feedback.visibility == SessionFeedback.Visibility.SCORES_ONLY:
@@ -111,6 +114,8 @@ def give_feedback(request, appointment_id: int):
         pk=appointment_id,
         patient=request.user,
     )
+    if appointment.is_own:
+        return _no_therapist_on_app(request, appointment)
     if not appointment.was_attended:
         raise Http404("Feedback is for sessions that took place.")
     existing = records.for_session(request.user, appointment)
@@ -122,6 +127,8 @@ def give_feedback(request, appointment_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             saved = records.save(form, patient=request.user, appointment=appointment)
+        except records.NoTherapistOnApp:
+            return _no_therapist_on_app(request, appointment)
         except records.FeedbackClosed:
             return render(
                 request,
@@ -136,6 +143,17 @@ def give_feedback(request, appointment_id: int):
         "feedback/form.html",
         {"form": form, "appointment": appointment, "existing": existing},
         status=400 if form.errors else 200,
+    )
+
+
+def _no_therapist_on_app(request, appointment: Appointment):
+    """The patient's own session: said plainly, with no form that would promise an
+    alert, a reply or a practice manager. A form posted anyway saves nothing."""
+    return render(
+        request,
+        "feedback/own_session.html",
+        {"appointment": appointment},
+        status=409 if request.method == "POST" else 200,
     )
 
 
@@ -154,6 +172,7 @@ def mine(request):
             "feedback": list(reversed(feedback)),
             "charts": ratings_charts_by_therapist("my-ratings", feedback, request.user.zone),
             "questions": QUESTIONS,
+            "no_therapist_on_app": not therapists_of(request.user).exists(),
         },
     )
 

@@ -42,8 +42,9 @@ UNANSWERED = {
 }
 
 
-def seed_history(patient, seed: int) -> bool:
-    """Returns False when the patient already has history (idempotent)."""
+def seed_history(patient, seed: int, days: int = DAYS) -> bool:
+    """`days` of history up to today. Returns False when the patient already has
+    history (idempotent)."""
     if DailyEntry.objects.filter(patient=patient).exists():
         return False
     rng = random.Random(seed)  # noqa: S311 (a repeatable story, not a secret)
@@ -53,11 +54,11 @@ def seed_history(patient, seed: int) -> bool:
     today = patient.today()
     now = timezone.now()
 
-    for days_ago in range(DAYS, -1, -1):
+    for days_ago in range(days, -1, -1):
         if days_ago and rng.random() < 0.12:
             continue  # a missed day, as real life has
         hard = days_ago in HARD_WEEK
-        base_mood = 3 if hard else 6 + (DAYS - days_ago) / DAYS
+        base_mood = 3 if hard else 6 + (days - days_ago) / days
         mood = _clamp(round(base_mood + rng.uniform(-1.5, 1.5)))
         answers = {
             "anxiety": _clamp(round((7.5 if hard else 4) + rng.uniform(-1.5, 1.5))),
@@ -92,7 +93,7 @@ def seed_history(patient, seed: int) -> bool:
             if index != skipped
         )
 
-    for days_ago in range(56, -1, -14):
+    for days_ago in range(days // 14 * 14, -1, -14):
         hard = days_ago in range(21, 35)
         # Questionnaires are taken in the evening, but never later than now: on the
         # day of seeding, this evening has not happened yet.

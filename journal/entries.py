@@ -1,11 +1,12 @@
 """The daily log's rules: which days may be logged, the symptoms a patient rates,
 and saving an entry with its ratings in one step."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max
 from django.dispatch import receiver
+from django.utils import timezone
 
 from accounts.signals import patient_joined
 
@@ -73,27 +74,33 @@ def symptoms_for_log(patient) -> list[Symptom]:
 
 
 @transaction.atomic
-def save_entry(entry: DailyEntry, severities: dict[int, int | None]) -> DailyEntry:
+def save_entry(
+    entry: DailyEntry, severities: dict[int, int | None], edited_at: datetime | None = None
+) -> DailyEntry:
     """Save the entry and a rating for each symptom the patient rated; a symptom left
     unrated has no rating (a saved one is removed). Raise a safety alert when the
-    patient reports thoughts of self-harm."""
+    patient reports thoughts of self-harm. `edited_at` is when the person pressed Save
+    (given for an entry that waited on their phone; otherwise now)."""
+    entry.edited_at = edited_at or timezone.now()
     entry.save()
-    existing = {r.symptom_id: r for r in SymptomRating.objects.filter(entry=entry)}
-    changed, new, cleared = [], [], []
-    for symptom_id, severity in severities.items():
-        rating = existing.get(symptom_id)
-        if severity is None:
-            if rating is not None:
-                cleared.append(rating.pk)
-        elif rating is None:
-            new.append(SymptomRating(entry=entry, symptom_id=symptom_id, severity=severity))
-        elif rating.severity != severity:
-            rating.severity = severity
-            changed.append(rating)
+    # Two writes whatever changed, without reading the saved ratings first: the
+    # unrated ones go, and the rated ones are inserted or, where one is already
+    # saved (one rating per symptom per entry), given the new severity.
+    cleared = [symptom_id for symptom_id, severity in severities.items() if severity is None]
     if cleared:
-        SymptomRating.objects.filter(pk__in=cleared).delete()
-    SymptomRating.objects.bulk_create(new)
-    SymptomRating.objects.bulk_update(changed, ["severity"])
+        SymptomRating.objects.filter(entry=entry, symptom_id__in=cleared).delete()
+    rated = [
+        SymptomRating(entry=entry, symptom_id=symptom_id, severity=severity)
+        for symptom_id, severity in severities.items()
+        if severity is not None
+    ]
+    if rated:
+        SymptomRating.objects.bulk_create(
+            rated,
+            update_conflicts=True,
+            unique_fields=["entry", "symptom"],
+            update_fields=["severity"],
+        )
     safety.raise_for_entry(entry)
     return entry
 
@@ -103,7 +110,7 @@ def save_mood(patient, day: date, mood: int) -> DailyEntry:
     unanswered; an existing one keeps them. The one-entry-per-day constraint makes
     a repeated tap update the same entry."""
     entry, _ = DailyEntry.objects.update_or_create(
-        patient=patient, day=day, defaults={"mood": mood}
+        patient=patient, day=day, defaults={"mood": mood, "edited_at": timezone.now()}
     )
     return entry
 

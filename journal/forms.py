@@ -130,6 +130,12 @@ class DailyEntryForm(forms.ModelForm):
     def symptom_fields(self):
         return [self[self.symptom_field(symptom)] for symptom in self.symptoms]
 
+    def _get_validation_exclusions(self):
+        # The scales' own fields already hold them to the table's check constraints
+        # (0 to 10, 0 to 24 hours); left to the model, each constraint would be checked
+        # again with a query of its own on every save.
+        return super()._get_validation_exclusions() | {"mood", "anxiety", "energy", "sleep_hours"}
+
     def severities(self) -> dict[int, int | None]:
         """Each listed symptom's rating; None where the patient left it unrated."""
         return {s.pk: self.cleaned_data[self.symptom_field(s)] for s in self.symptoms}

@@ -91,6 +91,10 @@ class DailyEntry(models.Model):
     self_harm_thoughts = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # When the person pressed Save for the answers stored now: for an entry queued on a
+    # phone while offline, that moment, not its arrival. Two devices editing one day
+    # keep the later edit by this (journal/offline.py). Null on entries saved before.
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-day"]

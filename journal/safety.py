@@ -8,9 +8,10 @@ emails are outbox rows written with the alert, one per therapist, so a dead work
 or a broker outage delays them but never loses them (notifications/dispatch.py).
 
 The patient then lands on the support page, whose link names the alert; the page
-reads the outbox to say who was told, by name, or that nobody was because no
-therapist is linked. The same page, without an alert, is "Need help now": open to
-anyone, signed in or not, and opening it tells nobody.
+reads the outbox to say who was told, by name, or that nobody was (and, for a patient
+whose therapist isn't on the app, why), then the crisis resources. The same page,
+without an alert, is "Need help now": open to anyone, signed in or not, and opening
+it tells nobody.
 
 The therapist's alert page says how to reach the patient (the phone number the
 patient chose to give, or plainly that they gave none, and their email address) and
@@ -89,6 +90,9 @@ class Report:
 
     alert: SafetyAlert
     told: list = field(default_factory=list)
+    # No therapist on the app cares for the patient now (a "solo" patient): nobody
+    # here can be told, and the page says why.
+    solo: bool = False
 
     @property
     def told_names(self) -> str:
@@ -123,7 +127,14 @@ def report_for(patient, alert_id: str | None) -> Report | None:
     alert = SafetyAlert.objects.filter(pk=int(alert_id), patient=patient).first()
     if alert is None:
         return None
-    return Report(alert=alert, told=therapists_told(alert))
+    told = therapists_told(alert)
+    return Report(alert=alert, told=told, solo=not told and nobody_to_tell(patient))
+
+
+def nobody_to_tell(patient) -> bool:
+    """No therapist on the app cares for this patient: a safety answer reaches
+    nobody here, and the forms that ask say so before it is given."""
+    return not therapists_of(patient).exists()
 
 
 @transaction.atomic

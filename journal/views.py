@@ -1,9 +1,12 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import IntegrityError
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -16,6 +19,7 @@ from accounts.access import (
 from core.submissions import one_submission
 
 from . import entries, history, measures, safety
+from . import offline as offline_entries
 from .forms import (
     DailyEntryForm,
     MeasureForm,
@@ -54,7 +58,9 @@ def entry(request, day: date):
     if is_new:
         # Every answer starts unanswered: nothing is carried over or assumed.
         instance = DailyEntry(patient=patient, day=day)
-    ratings = {} if is_new else dict(instance.ratings.values_list("symptom_id", "severity"))
+    # Saved ratings are only shown on a fresh form; a sent one shows what was sent.
+    shows_saved = not is_new and request.method != "POST"
+    ratings = dict(instance.ratings.values_list("symptom_id", "severity")) if shows_saved else {}
     form = DailyEntryForm(
         # An untouched form still posts (and records the day as logged).
         request.POST if request.method == "POST" else None,
@@ -88,6 +94,7 @@ def entry(request, day: date):
             "day_name": _day_name(patient, day),
             "is_new": is_new,
             "earlier_days": _earlier_days(first, last),
+            "nobody_to_tell": safety.nobody_to_tell(patient),
         },
         status=status,
     )
@@ -143,6 +150,96 @@ def quick_mood(request):
     entries.save_mood(patient, day, mood)
     messages.success(request, f"Saved: mood {mood} for {_day_name(patient, day)}.")
     return redirect("prep:patient_home")
+
+
+@require_safe
+def offline(request):
+    """The daily log's offline shell, which the service worker keeps on the phone: the
+    questions every log has and nothing of the person's (it is the same page for
+    anyone, signed in or not, and is fetched without cookies: static/js/sw.js)."""
+    return render(
+        request,
+        "journal/offline.html",
+        {"form": DailyEntryForm(symptoms=[], ratings={}), "backfill_days": entries.BACKFILL_DAYS},
+    )
+
+
+@patient_required
+@one_submission
+def sync(request):
+    """Where a phone sends an entry it queued offline (static/js/offline.js). A GET
+    gives the page a CSRF token (the cached shell has none, and the cookie is
+    HttpOnly). A POST carries the entry's one-time token, so sending it again after
+    a lost answer never adds it twice: it is sent to the same result."""
+    if request.method == "GET":
+        return JsonResponse({"csrf_token": get_token(request)})
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = offline_entries.QueuedEntryForm(
+        request.POST, symptoms=Symptom.objects.active().filter(patient=request.user)
+    )
+    if not form.is_valid():
+        return _refused(
+            form.errors.get_json_data(), "This entry couldn’t be read, so it wasn’t saved."
+        )
+    day = form.cleaned_data["day"]
+    if not entries.can_log(request.user, day):
+        message = (
+            "A day still to come can’t be logged."
+            if day > request.user.today()
+            else "Days more than a week ago can be read but no longer changed."
+        )
+        return _refused({"day": [{"message": message}]}, message)
+    try:
+        outcome = offline_entries.apply(request.user, form.cleaned_data, form.severities())
+    except IntegrityError:
+        # The same day was created a moment ago by another device: send again later.
+        return JsonResponse({"status": "retry"}, status=409)
+    query = {"result": outcome.result}
+    if outcome.other_edit_at:
+        query["other"] = outcome.other_edit_at.isoformat()
+    if form.cleaned_data["self_harm_thoughts"]:
+        query["harm"] = "1"
+    return redirect(f"{reverse('journal:sync_done', args=[day])}?{urlencode(query)}")
+
+
+def _refused(errors: dict, message: str):
+    return JsonResponse({"status": "refused", "message": message, "errors": errors}, status=400)
+
+
+@require_safe
+@patient_required
+def sync_done(request, day: date):
+    """What became of a synced entry, in words for the page that sent it. A replayed
+    entry lands here too, with the same words."""
+    patient = request.user
+    # "You had already sent this" was meant for this answer, not the next page.
+    for _ in messages.get_messages(request):
+        pass
+    day_name = _day_name(patient, day)
+    result = request.GET.get("result")
+    try:
+        other = timezone.localtime(datetime.fromisoformat(request.GET.get("other", "")))
+        other_words = f"{other:%H:%M} on {other:%A} {other.day} {other:%B}"
+    except ValueError:
+        other_words = "another time"
+    body = {"status": "sent", "day": day.isoformat()}
+    body["message"] = f"Your log for {day_name} is saved."
+    if result == "kept_this":
+        body["conflict"] = (
+            f"This day was also changed on another device at {other_words}; the later one, "
+            "from this phone, was kept."
+        )
+    elif result == "kept_other":
+        body["conflict"] = (
+            f"This day was also changed on another device at {other_words}; the later one "
+            f"was kept, so what this phone saved for {day_name} was not added."
+        )
+    if request.GET.get("harm"):
+        entry = DailyEntry.objects.filter(patient=patient, day=day).first()
+        if entry is not None:
+            body["support_url"] = safety.after_entry(entry)
+    return JsonResponse(body)
 
 
 @require_safe
@@ -234,7 +331,11 @@ def parked_topics(request):
     return render(
         request,
         "journal/parked_topics.html",
-        {"form": form, "topics": ParkedTopic.objects.filter(patient=request.user)},
+        {
+            "form": form,
+            "topics": ParkedTopic.objects.filter(patient=request.user),
+            "nobody_to_tell": safety.nobody_to_tell(request.user),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -1,15 +1,17 @@
 """Demo sessions: past attended ones every two weeks, the next in two days, goals
-and homework, and one summary in each state."""
+and homework, and one summary in each state; and a patient on their own, whose
+therapist is not on the app, with a weekly series and a copy sent by link."""
 
 from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from appointments.models import Appointment
+from appointments import series
+from appointments.models import Appointment, SessionSeries
 from feedback import alerts
 from feedback.models import SessionFeedback
 
-from . import summaries
+from . import links, summaries
 from .models import AgendaItem, Goal, Homework
 
 
@@ -108,4 +110,44 @@ def seed_sessions(therapist, patient, *, share: bool) -> bool:
     )
     if share:
         summaries.share(upcoming)
+    return True
+
+
+def seed_solo(patient) -> bool:
+    """Weekly own sessions with a therapist who is not on the app: one attended last
+    week, the next in two days with a copy of its summary frozen and sent by a link
+    (no code) that was opened once."""
+    if Appointment.objects.filter(patient=patient).exists():
+        return False
+    zone = patient.zone
+    today = timezone.localdate(timezone=zone)
+    first_starts_at = datetime.combine(today - timedelta(days=5), time(17, 30), tzinfo=zone)
+    weekly = SessionSeries.objects.create(
+        patient=patient,
+        therapist_name="Dr Amara Osei",
+        kind=Appointment.Kind.IN_PERSON,
+        location="Riverside Counselling, 3 Mill Yard",
+        every_weeks=SessionSeries.Every.WEEK,
+        first_starts_at=first_starts_at,
+        timezone=patient.timezone,
+    )
+    Appointment.objects.create(
+        patient=patient,
+        therapist=None,
+        therapist_name=weekly.therapist_name,
+        kind=weekly.kind,
+        location=weekly.location,
+        series=weekly,
+        occurrence=0,
+        starts_at=first_starts_at,
+        ends_at=first_starts_at + timedelta(minutes=weekly.duration_minutes),
+        outcome=Appointment.Outcome.ATTENDED,
+        outcome_recorded_at=first_starts_at + timedelta(hours=2),
+    )
+    series.materialise(weekly)
+    upcoming = weekly.sessions.get(occurrence=1)
+    AgendaItem.objects.create(patient=patient, text="Why Sunday evenings feel so heavy")
+    summaries.generate_draft(upcoming)
+    link = links.create(summaries.share(upcoming), days=links.DEFAULT_LIFETIME_DAYS)
+    links.record_opening(link)
     return True

@@ -1,5 +1,6 @@
 """The "your summary is ready to review" email, planned when a draft is prepared."""
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,8 @@ from notifications.links import site_url
 from notifications.models import EmailPreference, Message
 from notifications.outbox import enqueue
 
-from .models import PreSessionSummary
+from . import links
+from .models import PreSessionSummary, SummaryLinkEmail
 
 
 def _appointment(message: Message) -> Appointment | None:
@@ -27,7 +29,7 @@ def render(message: Message):
         "summary_ready",
         {
             "appointment": appointment,
-            "therapist_name": appointment.therapist.display_name,
+            "therapist_name": appointment.with_whom,
             "starts_at": appointment.starts_at.astimezone(recipient.zone),
             "ends_at": appointment.ends_at.astimezone(recipient.zone),
             "zone": recipient.timezone,
@@ -66,3 +68,52 @@ SUMMARY_READY = register(
 
 def plan_summary_ready(appointment: Appointment) -> Message:
     return enqueue(SUMMARY_READY, target_id=appointment.pk, recipient=appointment.patient)
+
+
+# A link to a shared summary, emailed to someone who is not on the app. It says who
+# shared it, where it is and until when; never anything from the summary, and never
+# the code (the patient tells that separately).
+
+
+def render_summary_link(message: Message):
+    sent = message.target
+    link = sent.link
+    patient = link.summary.appointment.patient
+    # The reader has no account and no zone of their own: the patient's.
+    with timezone.override(patient.zone):
+        return compose(
+            message,
+            "summary_link",
+            {
+                "patient_name": patient.display_name,
+                "link_url": links.url_of(link),
+                "expires_at": link.expires_at,
+                "zone": patient.timezone,
+                "has_code": bool(link.code_hash),
+            },
+            to=[sent.address],
+        )
+
+
+def summary_link_still_wanted(message: Message) -> bool:
+    """Only while the link still works: a revoked or expired link is not sent."""
+    sent = message.target
+    return sent is not None and links.status_of(sent.link) == links.Status.ACTIVE
+
+
+SUMMARY_LINK = register(
+    "summary_link",
+    label="Link to a shared summary",
+    render=render_summary_link,
+    still_wanted=summary_link_still_wanted,
+    load=by_target(SummaryLinkEmail.objects.select_related("link__summary__appointment__patient")),
+)
+
+
+@transaction.atomic
+def send_summary_link(link, address: str) -> SummaryLinkEmail:
+    """Record that the patient sent `link` to `address`, and put the email in the
+    outbox in the same transaction."""
+    sent = SummaryLinkEmail.objects.create(link=link, address=address)
+    enqueue(SUMMARY_LINK, target_id=sent.pk)
+    return sent

@@ -4,7 +4,7 @@ from django.utils.dateformat import format as format_date
 
 from appointments.models import Appointment
 
-from . import plans
+from . import links, plans
 from .models import AgendaItem, Goal, GoalComment, Homework
 
 
@@ -119,3 +119,90 @@ class AgendaLineForm(forms.ModelForm):
         if len(text) > 500:
             raise forms.ValidationError("Keep it under 500 characters.")
         return text
+
+
+class SummaryLinkForm(forms.Form):
+    """A link for someone not on the app: how long it works and an optional code."""
+
+    days = forms.TypedChoiceField(
+        label="How long should the link work?",
+        choices=[
+            (days, f"{days} day{'s' if days > 1 else ''}") for days in links.LIFETIMES_IN_DAYS
+        ],
+        coerce=int,
+        initial=links.DEFAULT_LIFETIME_DAYS,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"invalid_choice": "Choose one of the listed lengths of time."},
+    )
+    code = forms.CharField(
+        label="A code to open it (optional)",
+        required=False,
+        min_length=4,
+        max_length=20,
+        strip=True,
+        help_text="4 to 20 letters or numbers. Tell it to the person yourself: "
+        "it is never sent by email.",
+        error_messages={"min_length": "Make the code at least 4 characters."},
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if code and not links.normalise_code(code).isalnum():
+            raise forms.ValidationError("Use only letters and numbers in the code.")
+        return code
+
+
+class SummaryLinkEmailForm(forms.Form):
+    address = forms.EmailField(
+        label="Their email address",
+        max_length=254,
+        error_messages={"invalid": "That doesn’t look like an email address."},
+    )
+
+
+class SummaryLinkCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": "Type the code you were given."},
+    )
+
+
+class BringHistoryForm(forms.Form):
+    """Which of the patient's own sessions (by the name they typed) come into a care
+    link. Nothing is ticked to begin with; the button pressed is the answer."""
+
+    BRING, KEEP = "bring", "keep"
+
+    answer = forms.ChoiceField(
+        choices=[(BRING, "Bring these"), (KEEP, "Keep them to myself")],
+        error_messages={
+            "required": "Choose one of the two buttons.",
+            "invalid_choice": "Choose one of the two buttons.",
+        },
+    )
+    groups = forms.MultipleChoiceField(
+        required=False,
+        error_messages={
+            "invalid_choice": "Your sessions changed while this page was open. "
+            "Look at them again and choose."
+        },
+    )
+
+    def __init__(self, *args, groups, therapist_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].choices = [(group.key, group.name) for group in groups]
+        self.therapist_name = therapist_name
+
+    def clean(self):
+        cleaned = super().clean()
+        nothing_ticked = not cleaned.get("groups") and "groups" not in self.errors
+        if cleaned.get("answer") == self.BRING and nothing_ticked:
+            self.add_error(
+                "groups",
+                f"Tick the sessions that were with {self.therapist_name}, "
+                "or choose “Keep them to myself”.",
+            )
+        return cleaned

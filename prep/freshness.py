@@ -75,13 +75,16 @@ _INPUTS = {
     ),
     "feedback": (
         ["COUNT(*)", "SUM(id)", "MAX(updated_at)"],
-        "feedback_sessionfeedback WHERE patient_id = %(patient)s AND therapist_id = %(therapist)s",
+        "feedback_sessionfeedback WHERE patient_id = %(patient)s"
+        " AND COALESCE(therapist_id, 0) = %(therapist)s",
     ),
-    # Attendance and the period's start; a cancellation bumps only `sequence`.
+    # Attendance and the period's start; a cancellation bumps only `sequence`. An own
+    # session (no therapist on the app) counts the patient's other own sessions: 0
+    # stands for "no therapist", which no user's id is.
     "sessions": (
         ["COUNT(*)", "SUM(id)", "MAX(updated_at)", "SUM(sequence)"],
         "appointments_appointment WHERE patient_id = %(patient)s"
-        " AND therapist_id = %(therapist)s AND starts_at < %(starts_at)s",
+        " AND COALESCE(therapist_id, 0) = %(therapist)s AND starts_at < %(starts_at)s",
     ),
 }
 
@@ -99,12 +102,12 @@ _SQL = "SELECT " + ",\n  ".join(  # noqa: S608
 def fingerprint(appointment: Appointment, end: date, lookback_days: int, salt: str) -> str:
     """One value that changes whenever anything the summary of `appointment`,
     ending on `end` and reaching back at most `lookback_days`, is built from does."""
-    patient, therapist = appointment.patient, appointment.therapist
+    patient = appointment.patient
     first_day = end - timedelta(days=lookback_days)
     ops = connection.ops
     params = {
         "patient": patient.pk,
-        "therapist": therapist.pk,
+        "therapist": appointment.therapist_id or 0,
         "first_day": ops.adapt_datefield_value(first_day),
         "since": ops.adapt_datetimefield_value(
             datetime.combine(first_day, time.min, tzinfo=patient.zone)
@@ -119,7 +122,7 @@ def fingerprint(appointment: Appointment, end: date, lookback_days: int, salt: s
         end.isoformat(),
         patient.timezone,
         patient.display_name,
-        therapist.display_name,
+        appointment.with_whom,
         appointment.starts_at.isoformat(),
         appointment.kind,
         repr(counts),

@@ -157,3 +157,57 @@ class PreSessionSummary(models.Model):
 
     def __str__(self) -> str:
         return f"Summary v{self.version} for appointment {self.appointment_id}"
+
+
+class SummaryLink(models.Model):
+    """A link to one shared version for someone who is not on the app (prep/links.py).
+
+    Only a hash of the token finds the link; the token itself is kept encrypted so
+    the patient can copy the link again. A code, if the patient set one, is stored
+    hashed and the reader types it; after MAX_CODE_ATTEMPTS wrong ones the link is
+    locked for good."""
+
+    summary = models.ForeignKey(PreSessionSummary, on_delete=models.CASCADE, related_name="links")
+    # sha256 of the token, hex: the public page looks the link up by it.
+    token_hash = models.CharField(max_length=64, unique=True)
+    token = EncryptedTextField()
+    expires_at = models.DateTimeField()
+    code_hash = models.CharField(max_length=128, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Link to summary {self.summary_id}"
+
+
+class SummaryLinkOpening(models.Model):
+    """One time the summary was shown through a link (the page or its PDF)."""
+
+    link = models.ForeignKey(SummaryLink, on_delete=models.CASCADE, related_name="openings")
+    at = models.DateTimeField(default=timezone.now)
+    as_pdf = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return "Opening of a summary link"
+
+
+class SummaryLinkEmail(models.Model):
+    """The patient asked the app to email a link to this address (the outbox row's
+    target, prep/emails.py)."""
+
+    link = models.ForeignKey(SummaryLink, on_delete=models.CASCADE, related_name="emails")
+    address = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return "Summary link sent by email"

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from importlib import import_module
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -62,6 +63,7 @@ from .models import (
     Homework,
     PrepPreference,
     PreSessionSummary,
+    SummaryLinkEmail,
 )
 
 # The rows that stay after erasure, attached to the anonymised user: the sessions
@@ -82,11 +84,15 @@ OUTBOX_TARGETS = {
     appointment_emails.REBOOK_REQUEST: Appointment,
     feedback_emails.FEEDBACK_REQUEST: Appointment,
     prep_emails.SUMMARY_READY: Appointment,
+    prep_emails.SUMMARY_LINK: SummaryLinkEmail,
     feedback_emails.ALLIANCE_ALERT: AllianceAlert,
     feedback_emails.ESCALATION: Escalation,
     journal_emails.SAFETY_ALERT: SafetyAlert,
     notification_emails.INVITATION: Invitation,
     notification_emails.THERAPIST_INVITATION: Invitation,
+    notification_emails.ADDRESS_CONFIRMATION: EmailAddress,
+    notification_emails.PASSWORD_RESET: User,
+    notification_emails.ACCOUNT_EXISTS: User,
 }
 
 
@@ -504,7 +510,8 @@ def _sections(patient: User) -> dict[str, list[dict]]:
             {
                 "starts_at": when(appointment.starts_at),
                 "ends_at": when(appointment.ends_at),
-                "therapist": _name(appointment.therapist),
+                # An own session's therapist is the name the patient typed.
+                "therapist": appointment.with_whom or None,
                 "kind": appointment.get_kind_display(),
                 "location": appointment.location,
                 "what_happened": appointment.get_outcome_display() or None,
@@ -827,6 +834,9 @@ def erase(patient: User) -> bool:
         collector.collect(
             model._base_manager.using(using).filter(**{f"{field}__in": appointment_ids})
         )
+    # 2b. Their own sessions (no therapist on the app keeps a record of them) go
+    # whole, with the name they typed.
+    collector.collect(appointments.filter(therapist=None))
     # 3. Invitations to their address, accepted or not: they hold the address and
     # the name the therapist typed.
     collector.collect(Invitation.objects.using(using).filter(email__iexact=patient.email))

@@ -67,32 +67,44 @@ def build(appointment: Appointment, today: date | None = None) -> dict:
     patient = appointment.patient
     start, end = period_for(appointment, today)
     days = (end - start).days + 1
-    previous_start, previous_end = start - timedelta(days=days), start - timedelta(days=1)
+    # The period before, as long, for the changes in the averages.
+    previous_start = start - timedelta(days=days)
     entries = DailyEntry.objects.filter(patient=patient)
-
-    # Avg and Count of a column skip nulls: a scale left unanswered counts for nothing.
-    now, before = Q(day__range=(start, end)), Q(day__range=(previous_start, previous_end))
-    averages = entries.aggregate(
-        logged=Count("pk", filter=now),
-        **{f"now_{field}": Avg(field, filter=now) for field in SCALES},
-        **{f"answered_{field}": Count(field, filter=now) for field in SCALES},
-        **{f"before_{field}": Avg(field, filter=before) for field in SCALES},
-        **{f"answered_before_{field}": Count(field, filter=before) for field in SCALES},
-    )
     in_period = entries.filter(day__range=(start, end))
     # The period's first and last moments where the patient is (not UTC dates).
     since, until = _moments(start, end, patient.zone)
-    series = list(in_period.order_by("day").values_list("day", *SCALES))
-    # Best and hardest only among days the patient gave a mood.
-    with_mood = in_period.filter(mood__isnull=False)
-    best = with_mood.order_by("-mood", "day").values("pk", "day", *SCALES).first()
-    worst = with_mood.order_by("mood", "day").values("pk", "day", *SCALES).first()
+    # Both periods' days in one read, in order: the averages, the day-by-day series
+    # and the best and hardest days are all worked out from them.
+    both_periods = [
+        dict(zip(("pk", "day", *SCALES), row, strict=True))
+        for row in entries.filter(day__range=(previous_start, end))
+        .order_by("day")
+        .values_list("pk", "day", *SCALES)
+    ]
+    days_in_period = [row for row in both_periods if row["day"] >= start]
+    days_before = [row for row in both_periods if row["day"] < start]
+    averages = {"logged": len(days_in_period)}
+    for field in SCALES:
+        for average, answered, rows in (
+            (f"now_{field}", f"answered_{field}", days_in_period),
+            (f"before_{field}", f"answered_before_{field}", days_before),
+        ):
+            # A scale left unanswered counts for nothing.
+            values = [row[field] for row in rows if row[field] is not None]
+            averages[average] = sum(values) / len(values) if values else None
+            averages[answered] = len(values)
+    series = [[row["day"], *(row[field] for field in SCALES)] for row in days_in_period]
+    # Best and hardest only among days the patient gave a mood; of days with the same
+    # mood, the earliest (max and min keep the first they meet, and days are in order).
+    with_mood = [row for row in days_in_period if row["mood"] is not None]
+    best = max(with_mood, key=lambda row: row["mood"], default=None)
+    worst = min(with_mood, key=lambda row: row["mood"], default=None)
 
     return {
         "format": FORMAT,
         "generated_at": timezone.now().isoformat(),
         "patient_name": patient.display_name,
-        "therapist_name": appointment.therapist.display_name,
+        "therapist_name": appointment.with_whom,
         "appointment": {
             "starts_at": appointment.starts_at.isoformat(),
             "kind": appointment.get_kind_display(),
@@ -425,9 +437,15 @@ def _content(snapshot: dict) -> dict:
 @transaction.atomic
 def save_choices(draft: PreSessionSummary, hidden: list[str], included_thoughts: list[int]):
     known = item_keys(draft.snapshot)
-    draft.hidden = sorted(key for key in hidden if key in known)
     entries = {item["entry"] for item in draft.snapshot.get("flagged", [])}
-    draft.included_thoughts = sorted(entry for entry in included_thoughts if entry in entries)
+    hidden = sorted(key for key in hidden if key in known)
+    included_thoughts = sorted(entry for entry in included_thoughts if entry in entries)
+    if hidden == draft.hidden and included_thoughts == draft.included_thoughts:
+        # The same choices again (Share pressed twice): the revision, and the
+        # version shared from it, still hold.
+        return
+    draft.hidden = hidden
+    draft.included_thoughts = included_thoughts
     draft.revision += 1
     draft.save(update_fields=["hidden", "included_thoughts", "revision", "updated_at"])
 

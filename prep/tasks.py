@@ -82,9 +82,14 @@ def prepare_summary(appointment_id: int) -> None:
         return
     with transaction.atomic():
         summaries.generate_draft(appointment)
-        if PrepPreference.objects.filter(
-            patient_id=appointment.patient_id, share_automatically=True
-        ).exists():
+        # An own session's therapist is not on the app: a copy is frozen only when
+        # the patient presses for one, to send themselves.
+        if (
+            not appointment.is_own
+            and PrepPreference.objects.filter(
+                patient_id=appointment.patient_id, share_automatically=True
+            ).exists()
+        ):
             summaries.share(appointment)
         else:
             emails.plan_summary_ready(appointment)

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import sharing, views
 
 app_name = "prep"
 
 urlpatterns = [
     path("home/", views.patient_home, name="patient_home"),
+    path("care/<id:therapist_id>/earlier-sessions/", views.link_history, name="link_history"),
     path("dashboard/", views.therapist_dashboard, name="therapist_dashboard"),
     path("appointments/", views.appointment_list, name="appointment_list"),
     path("appointments/<id:appointment_id>/summary/", views.summary_read, name="summary_read"),
@@ -32,6 +33,29 @@ urlpatterns = [
         views.summary_add_agenda,
         name="summary_add_agenda",
     ),
+    # A shared version, by link, for someone not on the app (prep/sharing.py).
+    path(
+        "sessions/<id:appointment_id>/summary/<id:version>/links/",
+        sharing.summary_links,
+        name="summary_links",
+    ),
+    path(
+        "sessions/<id:appointment_id>/summary/<id:version>/pdf/",
+        sharing.summary_pdf,
+        name="summary_pdf",
+    ),
+    path(
+        "summary-links/<id:link_id>/email/",
+        sharing.summary_link_email,
+        name="summary_link_email",
+    ),
+    path(
+        "summary-links/<id:link_id>/revoke/",
+        sharing.summary_link_revoke,
+        name="summary_link_revoke",
+    ),
+    path("shared/<str:token>/", sharing.shared_summary, name="shared_summary"),
+    path("shared/<str:token>/pdf/", sharing.shared_summary_pdf, name="shared_summary_pdf"),
     # Goals, homework and the agenda: the patient's pages.
     path("goals/", views.goals, name="goals"),
     path("goals/<id:goal_id>/comment/", views.comment_on_goal, name="comment_on_goal"),

@@ -35,10 +35,11 @@ from feedback import records as feedback_records
 from journal import entries, measures, safety
 from journal.models import DailyEntry
 
-from . import caseload, plans, privacy, review, summaries
+from . import caseload, linking, plans, privacy, review, summaries
 from .forms import (
     AgendaItemForm,
     AgendaLineForm,
+    BringHistoryForm,
     GoalCommentForm,
     GoalForm,
     GoalStatusForm,
@@ -67,8 +68,62 @@ def patient_home(request):
             .first(),
             "therapists": therapists_of(patient).order_by("last_name", "first_name"),
             "feedback_due": list(feedback_records.due_for(patient)),
+            "history_questions": list(linking.links_to_ask_about(patient)),
         },
     )
+
+
+@patient_required
+@one_submission
+def link_history(request, therapist_id: int):
+    """After joining a therapist's care: do any of the sessions the patient kept on
+    their own come into it? Asked once per link (prep/linking.py holds the rules)."""
+    link = linking.link_of_patient(request.user, therapist_id)
+    therapist = link.therapist.display_name
+    if link.history_decided_at is not None:
+        if request.method == "POST":
+            messages.info(request, "You had already answered this, so nothing changed.")
+            return redirect("prep:patient_home")
+        return render(request, "prep/link_history_answered.html", {"link": link})
+    if not linking.is_waiting(link):
+        return redirect("prep:patient_home")
+    groups = linking.groups_for(request.user)
+    form = BringHistoryForm(
+        request.POST if request.method == "POST" else None,
+        groups=groups,
+        therapist_name=therapist,
+    )
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["answer"] == form.KEEP:
+            if linking.keep(link):
+                messages.success(request, "Nothing moved. Your own sessions stay private to you.")
+            return redirect("prep:patient_home")
+        moved = linking.bring(link, set(form.cleaned_data["groups"]))
+        if moved is not None:
+            messages.success(request, _moved_message(moved, therapist))
+        return redirect("prep:patient_home")
+    return render(
+        request,
+        "prep/link_history.html",
+        {
+            "link": link,
+            "groups": groups,
+            "form": form,
+            "ticked": form.data.getlist("groups") if form.is_bound else [],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _moved_message(moved: linking.Moved, therapist: str) -> str:
+    plural = "" if moved.sessions == 1 else "s"
+    words = f"Moved {moved.sessions} session{plural} into your care with {therapist}"
+    if moved.to_come:
+        words += f" ({moved.to_come} still to come)"
+    words += "."
+    if moved.series_ended:
+        words += f" Your repeating sessions have ended here; {therapist} books the next ones."
+    return words
 
 
 # How many patients' weeks the dashboard shows at once; the rest are on later pages.
@@ -196,7 +251,7 @@ def _id_or_404(value: str) -> int:
 def session_list(request):
     sessions = list(
         Appointment.objects.filter(patient=request.user)
-        .select_related("therapist")
+        .select_related("therapist", "series")
         .order_by("-starts_at")[:100]
     )
     now = timezone.now()
@@ -324,7 +379,19 @@ def summary_choices(request, appointment_id: int):
     }
     offered = set(request.POST.getlist("offered")) if "offered" in request.POST else None
     review.choose(draft, set(request.POST.getlist("show")), thoughts, offered)
-    if request.POST.get("action") == "share":
+    if request.POST.get("action") == "share" and appointment.is_own:
+        # Nobody on the app to share with: the patient freezes a version to send
+        # themselves (prep/sharing.py), by the same path and with the same redaction.
+        version = summaries.share(appointment)
+        messages.success(
+            request,
+            f"Frozen as version {version.version}. Nobody on Between Sessions receives it: "
+            "make a link to send, download the PDF or print it.",
+        )
+        return redirect(
+            "prep:summary_links", appointment_id=appointment.pk, version=version.version
+        )
+    elif request.POST.get("action") == "share":
         version = summaries.share(appointment)
         messages.success(
             request,

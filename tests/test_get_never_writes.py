@@ -41,6 +41,7 @@ START_PAGES = {
         "journal:measures",
         "journal:parked_topics",
         "journal:support",
+        "journal:offline",
         "prep:session_list",
         "prep:goals",
         "prep:agenda",
@@ -203,3 +204,30 @@ def test_opening_every_page_changes_nothing_in_the_database(client, demo, email)
     broken = sorted(path for path, status in statuses.items() if status >= 500)
     assert not broken, f"{email}: GET answered 500 for {broken}"
     assert len(statuses) < MAX_PAGES_PER_PERSON, f"{email}: the crawl did not finish"
+
+
+# The one write a summary link's page makes (prep/sharing.py): its reader has no
+# account, and the patient is promised they see each time the link was opened.
+OPENED_THROUGH_A_LINK = "prep.SummaryLinkOpening"
+
+
+def test_a_summary_links_reader_writes_only_the_opening(client, demo):
+    from prep import links
+    from prep.models import PreSessionSummary
+
+    shared = PreSessionSummary.objects.filter(version__gt=0).first()
+    link = links.create(shared, 7)
+    coded = links.create(shared, 7, code="Tulip42")
+    before = row_counts()
+
+    statuses = crawl(
+        client,
+        [reverse("prep:shared_summary", args=[token]) for token in (link.token, coded.token)],
+    )
+
+    after = row_counts()
+    changed = {label for label in before if before[label] != after[label]}
+    assert changed == {OPENED_THROUGH_A_LINK}, changed
+    # The page and its PDF each once; the coded link's form opens nothing.
+    assert after[OPENED_THROUGH_A_LINK] - before[OPENED_THROUGH_A_LINK] == 2
+    assert not [path for path, status in statuses.items() if status >= 500]

@@ -166,3 +166,48 @@ def test_a_page_costs_the_same_for_a_week_and_a_year(
     add_history(UserFactory(), UserFactory(therapist=True), manager, days=60)
     with django_assert_max_num_queries(week):
         assert client.get(url).status_code == 200
+
+
+# Saving the daily log: the session and user, the form's one-time token (taken, then
+# pointed at the page it led to), the day's entry and the symptoms to rate, the entry
+# and its ratings (the cleared ones deleted, the rest written in one statement) with
+# the savepoint around them, the "saved" message kept in the session, and the two
+# transactions' own statements.
+DAILY_LOG_SAVE_BUDGET = 17
+
+
+def test_saving_the_daily_log_costs_the_same_few_queries_for_a_week_and_a_year(
+    client, patient, therapist, manager, django_assert_max_num_queries
+):
+    """GIVEN a patient with a week of history, and then a year more
+    WHEN they save today's log, rating one symptom anew, changing one and clearing
+    one (a fresh form each time, with its one-time token)
+    THEN each save costs the same fixed number of queries, and the ratings are as
+    sent: none for the cleared symptom."""
+    from core.submissions import FIELD, new_token
+
+    captured_log = []
+
+    def save(severities: dict) -> int:
+        form = {FIELD: new_token(), "mood": "6", "sleep_hours": "7.5"}
+        form.update({f"symptom_{pk}": value for pk, value in severities.items()})
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(reverse("journal:entry", args=[patient.today()]), form)
+        assert response.status_code == 302
+        captured_log[:] = captured.captured_queries
+        return len(captured)
+
+    add_history(patient, therapist, manager, days=7)
+    client.force_login(patient)
+    Symptom.objects.create(patient=patient, name="Headaches")
+    first, second, third = Symptom.objects.filter(patient=patient, retired_at=None)[:3]
+    save({first.pk: 1, second.pk: 2, third.pk: 3})
+    week = save({first.pk: 3, second.pk: 2, third.pk: ""})
+    assert week <= DAILY_LOG_SAVE_BUDGET, "\n".join(query["sql"][:80] for query in captured_log)
+
+    add_history(patient, therapist, manager, days=358, before=7)
+    with django_assert_max_num_queries(week):
+        save({first.pk: 0, second.pk: "", third.pk: 1})
+    entry = DailyEntry.objects.get(patient=patient, day=patient.today())
+    assert dict(entry.ratings.values_list("symptom_id", "severity")) == {first.pk: 0, third.pk: 1}
+    assert entry.mood == 6

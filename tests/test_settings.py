@@ -133,9 +133,10 @@ def test_production_refuses_to_start_without_a_shared_cache():
     assert "LocMemCache" in json.dumps(allowed)
 
 
-def test_public_sign_up_is_closed_by_default_in_production():
-    assert values(PRODUCTION, "OPEN_SIGNUP") == {"OPEN_SIGNUP": False}
-    assert values({}, "OPEN_SIGNUP") == {"OPEN_SIGNUP": True}
+def test_patient_sign_up_is_open_by_default_and_can_be_closed():
+    assert values(PRODUCTION, "OPEN_PATIENT_SIGNUP") == {"OPEN_PATIENT_SIGNUP": True}
+    closed = {**PRODUCTION, "OPEN_PATIENT_SIGNUP": "false"}
+    assert values(closed, "OPEN_PATIENT_SIGNUP") == {"OPEN_PATIENT_SIGNUP": False}
 
 
 def test_deploy_checks_pass_under_production_settings():

@@ -75,9 +75,9 @@ def pages_signed_in(client, therapist):
 def test_every_account_page_speaks_in_sentence_case(client, patient, therapist, settings):
     settings.REQUIRE_STAFF_MFA = False
     pages = pages_signed_out(client, patient)
-    settings.OPEN_SIGNUP = True
+    settings.OPEN_PATIENT_SIGNUP = True
     pages["signup"] = client.get(reverse("account_signup"))
-    settings.OPEN_SIGNUP = False
+    settings.OPEN_PATIENT_SIGNUP = False
     pages["signup closed"] = client.get(reverse("account_signup"))
     pages.update(pages_signed_in(client, therapist))
     # With an authenticator: the rest of the two-factor pages.
@@ -112,8 +112,11 @@ def test_a_made_up_reset_link_says_it_cannot_be_used_with_410(client, db):
     assert f'href="{reverse("account_reset_password")}"' in page
 
 
-def test_a_used_reset_link_says_so_with_410_and_a_fresh_one_still_works(client, patient):
+def test_a_used_reset_link_says_so_with_410_and_a_fresh_one_still_works(
+    client, patient, deliver_outbox
+):
     client.post(reverse("account_reset_password"), {"email": patient.email})
+    deliver_outbox()
     [message] = mail.outbox
     link = re.search(r"https?://[^/]+(/accounts/password/reset/key/\S+/)", message.body).group(1)
     form = client.get(link, follow=True)

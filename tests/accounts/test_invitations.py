@@ -470,7 +470,12 @@ class TestInvitingSomeoneWhoHasAnAccount:
         assert "Create your account" not in page
 
         response = client.post(accept_url(invitation), follow=True)
-        assert response.redirect_chain[0] == (reverse("home"), 302)
+        # Through the question about sessions kept alone (none here), to their home.
+        assert response.redirect_chain[0] == (
+            reverse("prep:link_history", args=[therapist.pk]),
+            302,
+        )
+        assert response.redirect_chain[-1] == (reverse("prep:patient_home"), 302)
         assert "Dana Reyes is now your therapist." in response.content.decode()
         active = CareLink.objects.active().filter(patient=other_patient)
         assert sorted(link.therapist_id for link in active) == sorted(

@@ -80,8 +80,8 @@ def test_a_patient_with_no_therapist_is_told_the_truth_after_phq9(live_server, p
     page.get_by_role("button", name="Save my answers").click()
 
     expect(page.get_by_role("heading", name="Thank you for telling us")).to_be_visible()
-    expect(page.get_by_role("status").filter(has_text="Nobody has been told")).to_contain_text(
-        "because no therapist is linked to your account"
+    expect(page.get_by_role("status").filter(has_text="Nobody has been notified")).to_contain_text(
+        "Your therapist isn’t on Between Sessions, so no one here is told"
     )
     expect(page.get_by_text("asked your therapist")).to_have_count(0)
     expect(page.locator('a[href^="tel:"]').first).to_be_visible()

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from appointments.models import Appointment
 from prep.management.commands.seed_demo import DEMO_PASSWORD
+from prep.models import SummaryLink
 
 SIZES = {
     "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True},
@@ -32,11 +33,17 @@ def next_session(patient_email: str) -> Appointment:
 
 
 def tour() -> list[tuple[str, str, str]]:
-    """(picture name, who, path) for each stop, in the order the README tells them."""
+    """(picture name, who, path) for each stop, in the order the README tells them;
+    who is None for someone not signed in (the reader of a summary link)."""
     sam_next = next_session("sam@demo.example")
     alex_next = next_session("alex@demo.example")
     alex = User.objects.get(email="alex@demo.example")
     dana = "therapist@demo.example"
+    robin = "robin@demo.example"
+    robin_link = SummaryLink.objects.select_related("summary").get(
+        summary__appointment__patient__email=robin
+    )
+    robin_version = [robin_link.summary.appointment_id, robin_link.summary.version]
     return [
         ("patient-home", "sam@demo.example", reverse("prep:patient_home")),
         ("daily-log", "sam@demo.example", reverse("journal:today")),
@@ -49,6 +56,9 @@ def tour() -> list[tuple[str, str, str]]:
         ("therapist-patient", dana, reverse("prep:patient_detail", args=[alex.pk])),
         ("shared-summary", dana, reverse("prep:summary_read", args=[alex_next.pk])),
         ("practice", "manager@demo.example", reverse("feedback:practice_home")),
+        ("solo-sessions", robin, reverse("prep:session_list")),
+        ("share-link", robin, reverse("prep:summary_links", args=robin_version)),
+        ("shared-link-reader", None, reverse("prep:shared_summary", args=[robin_link.token])),
     ]  # fmt: skip
 
 
@@ -71,11 +81,12 @@ def test_the_tour_of_the_main_pages(live_server, browser, demo, size):
                 context = browser.new_context(**SIZES[size])
                 context.set_default_timeout(10_000)
                 page = context.new_page()
-                page.goto(f"{live_server.url}/accounts/login/")
-                page.get_by_label("Email").fill(email)
-                page.get_by_label("Password").fill(DEMO_PASSWORD)
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_load_state()
+                if email is not None:
+                    page.goto(f"{live_server.url}/accounts/login/")
+                    page.get_by_label("Email").fill(email)
+                    page.get_by_label("Password").fill(DEMO_PASSWORD)
+                    page.get_by_role("button", name="Sign in").click()
+                    page.wait_for_load_state()
                 contexts[email] = (context, page)
             page = contexts[email][1]
             response = page.goto(f"{live_server.url}{path}")

@@ -40,6 +40,9 @@ def urls(patient, symptom, topic, measure, alert):
         "entry": ("get", reverse("journal:entry", args=[patient.today()])),
         "quick_mood": ("post", reverse("journal:quick_mood")),
         "support": ("get", reverse("journal:support")),
+        "offline": ("get", reverse("journal:offline")),
+        "sync": ("get", reverse("journal:sync")),
+        "sync_done": ("get", reverse("journal:sync_done", args=[patient.today()])),
         "symptoms": ("get", reverse("journal:symptoms")),
         "rename_symptom": ("post", reverse("journal:rename_symptom", args=[symptom.pk])),
         "retire_symptom": ("post", reverse("journal:retire_symptom", args=[symptom.pk])),
@@ -73,6 +76,9 @@ OWN_PAGES = {
     "trends": 200,
     "measures": 200,
     "measure_new": 200,
+    # The offline log's sending point (tests/journal/test_offline_sync.py).
+    "sync": 200,
+    "sync_done": 200,
 }
 
 # What each person gets; anything not listed is a 404 for a signed-in person. The
@@ -81,6 +87,8 @@ ALLOWED = {
     **{page: {"patient": status, "other_patient": status} for page, status in OWN_PAGES.items()},
     # "Need help now" is open to everyone, signed in or not (tests/journal/test_support.py).
     "support": {person: 200 for person in PEOPLE},
+    # The offline daily log's page holds nobody's data (tests/journal/test_offline_app.py).
+    "offline": {person: 200 for person in PEOPLE},
     "rename_symptom": {"patient": 302},
     "retire_symptom": {"patient": 302},
     "restore_symptom": {"patient": 302},

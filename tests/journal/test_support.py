@@ -242,8 +242,8 @@ class TestSayOnlyWhatHappened:
         alert = SafetyAlert.objects.get(patient=patient)
         assert not alert_rows().exists()
         page = client.get(response.url).content.decode()
-        assert "Nobody has been told about this answer" in page
-        assert "because no therapist is linked to your account" in page
+        assert "Nobody has been notified about this answer" in page
+        assert "Your therapist isn’t on Between Sessions, so no one here is told" in page
         assert "Dana Reyes" not in page
         assert "We’ve let" not in page
         for words in GENERIC:
@@ -256,7 +256,8 @@ class TestSayOnlyWhatHappened:
         client.force_login(alone)
         response = report_self_harm(client, alone, path)
         page = client.get(response.url).content.decode()
-        assert "Nobody has been told about this answer" in page
+        assert "Nobody has been notified about this answer" in page
+        assert "Your therapist isn’t on Between Sessions" in page
         assert not alert_rows().exists()
         assert sms_links(page) == ["sms:988"]
 
@@ -301,7 +302,7 @@ class TestAnAlertIdInTheLink:
             "Thank you for telling us",
             "Dana Reyes",
             "Sam Patel",
-            "Nobody has been told",
+            "Nobody has been notified",
         ):
             assert private not in page
         assert tel_links(page)

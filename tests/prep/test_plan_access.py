@@ -113,6 +113,16 @@ SESSION_PAGES = {
     "my_data",
     "delete_account",
     "account_deleted",
+    # Bringing earlier own sessions into care: its matrix is in test_linking.py.
+    "link_history",
+    # A shared version by link and as a PDF: their matrices are in test_summary_links.py
+    # (the patient's pages) and test_shared_summary_page.py (the reader's, no sign-in).
+    "summary_links",
+    "summary_pdf",
+    "summary_link_email",
+    "summary_link_revoke",
+    "shared_summary",
+    "shared_summary_pdf",
 }
 
 

@@ -107,3 +107,34 @@ def test_demo_people_can_sign_in(client, db, debug_on):
         "/accounts/login/", {"login": "sam@demo.example", "password": DEMO_PASSWORD}
     )
     assert response.status_code == 302
+
+
+def test_jo_keeps_weekly_own_sessions_and_sent_a_copy_by_link(db, debug_on):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from appointments.models import Appointment
+    from journal.models import DailyEntry, SafetyAlert
+    from prep.models import PreSessionSummary, SummaryLink
+
+    output = run()
+    assert "robin@demo.example" in output and "Robin Whitfield" in output
+    jo = User.objects.get(email="robin@demo.example")
+    assert jo.is_patient and jo.check_password(DEMO_PASSWORD)
+    assert not CareLink.objects.filter(patient=jo).exists()
+    assert 20 <= DailyEntry.objects.filter(patient=jo).count() <= 31
+    assert not SafetyAlert.objects.filter(patient=jo).exists()
+    sessions = Appointment.objects.filter(patient=jo)
+    assert not sessions.exclude(therapist=None).exists()
+    assert {s.series.get_every_weeks_display() for s in sessions} == {"Every week"}
+    [past] = sessions.filter(starts_at__lt=timezone.now())
+    assert past.outcome == Appointment.Outcome.ATTENDED
+    upcoming = sessions.filter(starts_at__gt=timezone.now()).order_by("starts_at").first()
+    assert timedelta(days=1) < upcoming.starts_at - timezone.now() < timedelta(days=3)
+    [frozen] = PreSessionSummary.objects.filter(appointment=upcoming, version__gt=0)
+    [link] = SummaryLink.objects.filter(summary=frozen)
+    assert not link.code_hash and link.revoked_at is None
+    assert link.openings.count() == 1
+    run()  # again: nothing doubles
+    assert SummaryLink.objects.count() == 1 and sessions.filter(occurrence=0).count() == 1

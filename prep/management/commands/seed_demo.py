@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.models import CareLink, User
 from journal.demo import seed_history
-from prep.demo import seed_sessions
+from prep.demo import seed_sessions, seed_solo
 
 DEMO_PASSWORD = "between-sessions-demo"  # noqa: S105 (printed on purpose; DEBUG only)
 
@@ -18,7 +18,10 @@ DEMO_PEOPLE = [
     ("sam@demo.example", User.Role.PATIENT, "Sam", "Patel", "Europe/London"),
     ("alex@demo.example", User.Role.PATIENT, "Alex", "Morgan", "America/New_York"),
     ("manager@demo.example", User.Role.MANAGER, "Jo", "Carter", "Europe/London"),
+    # On their own: their therapist is not on the app (no care link).
+    ("robin@demo.example", User.Role.PATIENT, "Robin", "Whitfield", "Europe/London"),
 ]
+SOLO_DEMO_PATIENT = "robin@demo.example"
 
 # (therapist, patient) pairs: both demo patients see Dana; Morgan has no patients yet.
 DEMO_CARE = [
@@ -52,8 +55,10 @@ class Command(BaseCommand):
                     therapist=people[therapist_email], patient=people[patient_email]
                 )
             for seed, person in enumerate(people.values()):
-                if person.is_patient:
+                if person.is_patient and person.email != SOLO_DEMO_PATIENT:
                     seed_history(person, seed)
+            # A month of logs; an even seed: no answer in the story would alert anyone.
+            seed_history(people[SOLO_DEMO_PATIENT], 6, days=30)
             # Alex shows Dana their week and gave a number (a fictional one); Sam has
             # answered neither, so Dana's dashboard shows both cases.
             alex = people["alex@demo.example"]
@@ -64,6 +69,7 @@ class Command(BaseCommand):
             dana = people["therapist@demo.example"]
             seed_sessions(dana, people["sam@demo.example"], share=False)
             seed_sessions(dana, people["alex@demo.example"], share=True)
+            seed_solo(people[SOLO_DEMO_PATIENT])
         self.print_logins()
 
     def ensure_person(self, email, role, first_name, last_name, zone) -> User:
@@ -88,4 +94,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD})"))
         for email, role, first_name, last_name, _zone in DEMO_PEOPLE:
             label = User.Role(role).label
-            self.stdout.write(f"  {label:<17} {email:<26} {first_name} {last_name}")
+            alone = (
+                " (on their own: therapist not on the app)" if email == SOLO_DEMO_PATIENT else ""
+            )
+            self.stdout.write(f"  {label:<17} {email:<26} {first_name} {last_name}{alone}")

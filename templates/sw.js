@@ -1,0 +1,87 @@
+// The service worker (served at /sw.js by config/views.py): it lets the daily log open
+// and save with no connection. It keeps only what is the same for everyone (the
+// app's CSS, scripts and icons, the offline daily log and "Need help now"); every
+// other page comes from the network and is never stored, so no page with a person's
+// data in it is ever on the phone. Entries saved offline wait in IndexedDB
+// (static/js/offline-queue.js), and are sent on Background Sync where the browser
+// has it.
+"use strict";
+
+const SHELL = {{ shell|safe }};
+const OFFLINE_PAGE = {{ offline_page|safe }};
+const SUPPORT_PAGE = {{ support_page|safe }};
+const CACHE = "shell-" + SHELL.version;
+
+importScripts({{ queue_script|safe }});
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    await cache.addAll(SHELL.static);
+    // Without cookies: the pages as anyone sees them, whoever is signed in.
+    for (const page of SHELL.pages) {
+      const response = await fetch(page, { credentials: "omit" });
+      if (!response.ok) {
+        throw new Error("Could not keep " + page);
+      }
+      await cache.put(page, response);
+    }
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name !== CACHE) {
+        await caches.delete(name);
+      }
+    }
+    await self.clients.claim();
+  })());
+});
+
+function offlineAnswer(url) {
+  // "Need help now" opens as itself; any other page opens as the offline daily log.
+  return caches.match(url.pathname === SUPPORT_PAGE ? SUPPORT_PAGE : OFFLINE_PAGE);
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) {
+    return;
+  }
+  if (request.mode === "navigate") {
+    // The network's page, never stored; the shell only when there is no network.
+    event.respondWith(fetch(request).catch(() => offlineAnswer(url)));
+    return;
+  }
+  if (SHELL.static.includes(url.pathname)) {
+    event.respondWith(caches.match(request).then((kept) => kept || fetch(request)));
+  }
+});
+
+async function sendQueued() {
+  const result = await self.OfflineQueue.sendAll();
+  const pages = await self.clients.matchAll({ type: "window" });
+  for (const page of pages) {
+    page.postMessage({ kind: "offline-queue-sent", result });
+  }
+  if (result.left && !result.signedOut) {
+    // Background Sync tries again later when the promise fails.
+    throw new Error("Some entries are still waiting");
+  }
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "daily-log") {
+    event.waitUntil(sendQueued());
+  }
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "send-queued") {
+    event.waitUntil(sendQueued().catch(() => undefined));
+  }
+});
