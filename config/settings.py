@@ -408,6 +408,8 @@ STORAGES = {
 # Messages can name a person, a symptom or an event: keep them server-side, not in
 # a cookie, and encrypted in the session row (core/messages.py).
 MESSAGE_STORAGE = "core.messages.EncryptedSessionStorage"
+# The database backend, minus the transaction around an update (core/sessions.py).
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 CSRF_COOKIE_HTTPONLY = True

@@ -4,7 +4,7 @@ and saving an entry with its ratings in one step."""
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -58,22 +58,24 @@ def symptoms_for_log(patient) -> list[Symptom]:
     names are encrypted). Only recent days are read, so the cost stays the same
     however long the history."""
     since = patient.today() - timedelta(days=RECENTLY_FELT_DAYS)
-    last_felt = dict(
-        SymptomRating.objects.filter(entry__patient=patient, entry__day__gte=since, severity__gt=0)
-        .order_by()
-        .values("symptom")
-        .annotate(day=Max("entry__day"))
-        .values_list("symptom", "day")
+    # Read with the symptoms themselves, in the same query.
+    last_felt = (
+        SymptomRating.objects.filter(
+            symptom=OuterRef("pk"), entry__patient=patient, entry__day__gte=since, severity__gt=0
+        )
+        .order_by("-entry__day")
+        .values("entry__day")[:1]
     )
-    symptoms = by_name(Symptom.objects.active().filter(patient=patient))
+    symptoms = by_name(
+        Symptom.objects.active().filter(patient=patient).annotate(last_felt=Subquery(last_felt))
+    )
     # A stable sort keeps names in order among symptoms last felt the same day.
     return sorted(
         symptoms,
-        key=lambda s: -last_felt[s.pk].toordinal() if s.pk in last_felt else 1,
+        key=lambda s: -s.last_felt.toordinal() if s.last_felt is not None else 1,
     )
 
 
-@transaction.atomic
 def save_entry(
     entry: DailyEntry, severities: dict[int, int | None], edited_at: datetime | None = None
 ) -> DailyEntry:
@@ -81,6 +83,17 @@ def save_entry(
     unrated has no rating (a saved one is removed). Raise a safety alert when the
     patient reports thoughts of self-harm. `edited_at` is when the person pressed Save
     (given for an entry that waited on their phone; otherwise now)."""
+    # A new entry can meet the same day saved a moment ago in another tab; the caller
+    # then carries on in its own transaction, so those writes get a savepoint to roll
+    # back to. An existing entry's writes meet no such clash (the ratings upsert), and
+    # its savepoint would cost two statements on every save.
+    with transaction.atomic(savepoint=entry.pk is None):
+        return _save_entry(entry, severities, edited_at)
+
+
+def _save_entry(
+    entry: DailyEntry, severities: dict[int, int | None], edited_at: datetime | None
+) -> DailyEntry:
     entry.edited_at = edited_at or timezone.now()
     entry.save()
     # Two writes whatever changed, without reading the saved ratings first: the

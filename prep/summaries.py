@@ -7,21 +7,33 @@ Sharing stores the visible part as a new frozen version; the therapist only ever
 reads those. The number of queries is fixed, whatever the length of the history.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
-from django.db import transaction
-from django.db.models import Avg, Count, F, Max, Q, Window
+from django.db import connection, transaction
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from appointments.models import Appointment
-from core import charts
+from core import charts, crypto
 from feedback.models import RATINGS, SessionFeedback
 from journal import measures
-from journal.models import DailyEntry, MeasureResponse, ParkedTopic, SafetyAlert, SymptomRating
+from journal.models import DailyEntry, MeasureResponse, SafetyAlert, SymptomRating
 
 from . import freshness, plans
-from .models import AgendaItem, Goal, Homework, PreSessionSummary
+from .models import Goal, PreSessionSummary
 
 DEFAULT_PERIOD_DAYS = 14
 MAX_PERIOD_DAYS = 90
@@ -36,13 +48,19 @@ def period_for(appointment: Appointment, today: date | None = None) -> tuple[dat
     """From the day of the last attended session (what was logged that evening
     belongs to "since") or 14 days, up to the day of this one, or today if that
     comes first; never more than 90 days."""
-    zone = appointment.patient.zone
-    end = _period_end(appointment, today)
     last = plans.last_attended_session(
         appointment.patient, before=appointment.starts_at, therapist=appointment.therapist
     )
-    if last:
-        start = last.starts_at.astimezone(zone).date()
+    return _period_since(appointment, last and last.starts_at, today)
+
+
+def _period_since(
+    appointment: Appointment, last_attended: datetime | None, today: date | None = None
+) -> tuple[date, date]:
+    zone = appointment.patient.zone
+    end = _period_end(appointment, today)
+    if last_attended:
+        start = last_attended.astimezone(zone).date()
     else:
         start = end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
     start = max(start, end - timedelta(days=MAX_PERIOD_DAYS - 1))
@@ -65,21 +83,34 @@ def inputs_of(appointment: Appointment) -> str:
 
 def build(appointment: Appointment, today: date | None = None) -> dict:
     patient = appointment.patient
-    start, end = period_for(appointment, today)
+    last_attended, attendance = _sessions_before(appointment)
+    start, end = _period_since(appointment, last_attended, today)
     days = (end - start).days + 1
     # The period before, as long, for the changes in the averages.
     previous_start = start - timedelta(days=days)
     entries = DailyEntry.objects.filter(patient=patient)
-    in_period = entries.filter(day__range=(start, end))
     # The period's first and last moments where the patient is (not UTC dates).
     since, until = _moments(start, end, patient.zone)
-    # Both periods' days in one read, in order: the averages, the day-by-day series
-    # and the best and hardest days are all worked out from them.
+    lists = _short_lists(patient, since, until)
+    # Both periods' days in one read, in order: the averages, the day-by-day series,
+    # the best and hardest days and the days marked to bring up are all worked out
+    # from them. Only a marked day's words in the period are read (and decrypted).
+    columns = ("pk", "day", *SCALES, "flagged", "flagged_thought")
     both_periods = [
-        dict(zip(("pk", "day", *SCALES), row, strict=True))
+        dict(zip(columns, row, strict=True))
         for row in entries.filter(day__range=(previous_start, end))
+        .annotate(
+            flagged=ExpressionWrapper(
+                Q(discuss_next_session=True, day__gte=start), output_field=BooleanField()
+            ),
+            flagged_thought=Case(
+                When(discuss_next_session=True, day__gte=start, then=F("thoughts")),
+                default=None,
+                output_field=DailyEntry._meta.get_field("thoughts"),
+            ),
+        )
         .order_by("day")
-        .values_list("pk", "day", *SCALES)
+        .values_list(*columns)
     ]
     days_in_period = [row for row in both_periods if row["day"] >= start]
     days_before = [row for row in both_periods if row["day"] < start]
@@ -117,47 +148,94 @@ def build(appointment: Appointment, today: date | None = None) -> dict:
         },
         "series": [[day.isoformat(), *(_number(v) for v in values)] for day, *values in series],
         "symptoms": _symptoms(patient, start, end),
-        "agenda": _agenda(patient),
-        "flagged": _flagged(in_period),
-        "parked": _parked(patient),
+        "agenda": [
+            {"key": f"agenda:{item.pk}", "kind": item.label, "text": item.text}
+            for item in lists["agenda"]
+        ],
+        "flagged": _flagged(days_in_period),
+        "parked": {
+            "count": len(lists["parked"]),
+            "titles": [topic.text for topic in lists["parked"] if topic.flag],
+        },
         "goals": [
-            {"key": f"goal:{goal.pk}", "title": goal.title, "status": goal.get_status_display()}
-            for goal in Goal.objects.filter(patient=patient).exclude(status=Goal.Status.DROPPED)
+            {
+                "key": f"goal:{goal.pk}",
+                "title": goal.text,
+                "status": _GOAL_STATUS.get(goal.label, goal.label),
+            }
+            for goal in lists["goals"]
         ],
         "homework": [
             {
                 "key": f"homework:{item.pk}",
-                "description": item.description,
+                "description": item.text,
                 "due_on": item.due_on.isoformat() if item.due_on else None,
                 "done": item.done_at is not None,
             }
-            for item in Homework.objects.filter(patient=patient).filter(
-                Q(done_at__isnull=True) | Q(done_at__gte=since)
-            )
+            for item in lists["homework"]
         ],
         "measures": _measures(patient, end),
         "safety": [
             {
-                "day": alert.created_at.astimezone(patient.zone).date().isoformat(),
-                "source": alert.get_source_display(),
+                "day": alert.at.astimezone(patient.zone).date().isoformat(),
+                "source": _SAFETY_SOURCE.get(alert.label, alert.label),
             }
-            for alert in SafetyAlert.objects.filter(
-                patient=patient, created_at__gte=since, created_at__lt=until
-            ).order_by("created_at")
+            for alert in lists["safety"]
         ],
         "relationship": _relationship(appointment),
         "attendance": [
-            {
-                "starts_at": past.starts_at.isoformat(),
-                "outcome": past.get_outcome_display() or "Not recorded",
-            }
-            for past in Appointment.objects.filter(
-                patient=patient,
-                therapist_id=appointment.therapist_id,
-                starts_at__lt=appointment.starts_at,
-            ).order_by("-starts_at")[:ATTENDANCE_SHOWN]
+            {"starts_at": starts_at.isoformat(), "outcome": outcome}
+            for starts_at, outcome in attendance
         ],
     }
+
+
+_SESSIONS_BEFORE_SQL = """
+SELECT starts_at, outcome, listed, counts, listed_place, counts_place FROM (
+  SELECT starts_at, outcome, {listed} AS listed, {counts} AS counts,
+    ROW_NUMBER() OVER (PARTITION BY {listed} ORDER BY starts_at DESC) AS listed_place,
+    ROW_NUMBER() OVER (PARTITION BY {counts} ORDER BY starts_at DESC) AS counts_place
+  FROM appointments_appointment
+  WHERE patient_id = %(patient)s AND starts_at < %(before)s
+) AS sessions
+WHERE listed_place <= %(shown)s OR counts_place = 1
+ORDER BY starts_at DESC
+"""
+# 0 stands for "no therapist" (an own session), which no user's id is.
+_SAME_THERAPIST = "COALESCE(therapist_id, 0) = %(therapist)s"
+_ATTENDED = "outcome IN (%(attended)s, %(late)s)"
+_OUTCOMES = dict(Appointment.Outcome.choices)
+
+
+def _sessions_before(appointment: Appointment) -> tuple[datetime | None, list[tuple]]:
+    """When the last attended session the period counts from began (the session
+    `period_for` finds) and the latest sessions with the same therapist, as (start,
+    outcome shown), in one read: each set numbered newest first, and only the rows
+    either set keeps. Plain SQL: the ORM took longer to compose it than to run it."""
+    counts = _ATTENDED
+    if appointment.therapist_id is not None:
+        counts += " AND " + _SAME_THERAPIST
+    attended, late = Appointment.ATTENDED
+    params = {
+        "patient": appointment.patient_id,
+        "therapist": appointment.therapist_id or 0,
+        "before": connection.ops.adapt_datetimefield_value(appointment.starts_at),
+        "shown": ATTENDANCE_SHOWN,
+        "attended": attended.value,
+        "late": late.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SESSIONS_BEFORE_SQL.format(listed=_SAME_THERAPIST, counts=f"({counts})"), params
+        )
+        rows = cursor.fetchall()
+    last = next((_instant(row[0]) for row in rows if row[3] and row[5] == 1), None)
+    listed = [
+        (_instant(starts_at), str(_OUTCOMES.get(outcome, outcome) or "Not recorded"))
+        for starts_at, outcome, is_listed, _counts, place, _ in rows
+        if is_listed and place <= ATTENDANCE_SHOWN
+    ]
+    return last, listed
 
 
 def _moments(start: date, end: date, zone) -> tuple[datetime, datetime]:
@@ -224,25 +302,113 @@ def _symptoms(patient, start: date, end: date) -> list[dict]:
     ]
 
 
-def _agenda(patient) -> list[dict]:
-    return [
-        {"key": f"agenda:{item.pk}", "kind": item.kind, "text": item.text}
-        for item in AgendaItem.objects.filter(patient=patient, done_at__isnull=True)
+_GOAL_STATUS = {value: str(label) for value, label in Goal.Status.choices}
+_SAFETY_SOURCE = {value: str(label) for value, label in SafetyAlert.Source.choices}
+
+
+# Columns: part, pk, text (encrypted), label, flag, due_on, at, done_at. The empty
+# columns are typed: PostgreSQL matches a union's columns pair by pair.
+_SHORT_LISTS_SQL = """
+SELECT 'agenda', id, text, kind, CAST(NULL AS BOOLEAN), CAST(NULL AS DATE), created_at,
+  done_at
+FROM prep_agendaitem WHERE patient_id = %(patient)s AND done_at IS NULL
+UNION ALL
+SELECT 'parked', id, title, '', show_title_in_summary, CAST(NULL AS DATE), created_at,
+  CAST(NULL AS TIMESTAMP WITH TIME ZONE)
+FROM journal_parkedtopic WHERE patient_id = %(patient)s
+UNION ALL
+SELECT 'goals', id, title, status, CAST(NULL AS BOOLEAN), CAST(NULL AS DATE), created_at,
+  CAST(NULL AS TIMESTAMP WITH TIME ZONE)
+FROM prep_goal WHERE patient_id = %(patient)s AND status <> %(dropped)s
+UNION ALL
+SELECT 'homework', id, description, '', CAST(NULL AS BOOLEAN), due_on, created_at, done_at
+FROM prep_homework WHERE patient_id = %(patient)s
+  AND (done_at IS NULL OR done_at >= %(since)s)
+UNION ALL
+SELECT 'safety', id, '', source, CAST(NULL AS BOOLEAN), CAST(NULL AS DATE), created_at,
+  CAST(NULL AS TIMESTAMP WITH TIME ZONE)
+FROM journal_safetyalert WHERE patient_id = %(patient)s
+  AND created_at >= %(since)s AND created_at < %(until)s
+"""
+
+
+def _instant(value) -> datetime | None:
+    """A timestamp as the ORM gives it: SQLite hands back naive UTC (or text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+class _Row(NamedTuple):
+    part: str
+    pk: int
+    text: str
+    label: str
+    flag: bool
+    due_on: date | None
+    at: datetime
+    done_at: datetime | None
+
+
+def _short_lists(patient, since: datetime, until: datetime) -> dict[str, list[_Row]]:
+    """The agenda, parked topics, goals, homework and safety alerts in one read: a
+    union of one small select each, in the same columns, then each part in the order
+    its own model gives. Plain SQL, as in prep/freshness.py: composed with the ORM,
+    the union took longer to put together than the five reads it replaces."""
+    ops = connection.ops
+    params = {
+        "patient": patient.pk,
+        "dropped": Goal.Status.DROPPED.value,
+        "since": ops.adapt_datetimefield_value(since),
+        "until": ops.adapt_datetimefield_value(until),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_SHORT_LISTS_SQL, params)
+        fetched = cursor.fetchall()
+    rows = [
+        _Row(
+            part,
+            pk,
+            crypto.decrypt(text) if text else text,
+            label,
+            bool(flag),
+            date.fromisoformat(due_on) if isinstance(due_on, str) else due_on,
+            _instant(at),
+            _instant(done_at),
+        )
+        for part, pk, text, label, flag, due_on, at, done_at in fetched
     ]
+    lists = {name: [] for name in ("agenda", "parked", "goals", "homework", "safety")}
+    for row in rows:
+        lists[row.part].append(row)
+    for name in ("agenda", "parked", "goals", "safety"):
+        lists[name].sort(key=lambda row: (row.at, row.pk))
+    # Homework as its model orders it (done_at, due_on, created_at), nulls where
+    # this database puts them.
+    nulls_last = connection.features.nulls_order_largest
+    lists["homework"].sort(
+        key=lambda row: (
+            (row.done_at is None) == nulls_last, row.done_at or since,
+            (row.due_on is None) == nulls_last, row.due_on or date.min,
+            row.at, row.pk,
+        )
+    )  # fmt: skip
+    return lists
 
 
-def _flagged(in_period) -> list[dict]:
+def _flagged(days_in_period: list[dict]) -> list[dict]:
     return [
         {
-            "key": f"flagged:{entry.pk}",
-            "entry": entry.pk,
-            "day": entry.day.isoformat(),
-            "mood": entry.mood,
-            "thought": entry.thoughts,
+            "key": f"flagged:{row['pk']}",
+            "entry": row["pk"],
+            "day": row["day"].isoformat(),
+            "mood": row["mood"],
+            "thought": row["flagged_thought"],
         }
-        for entry in in_period.filter(discuss_next_session=True)
-        .only("pk", "day", "mood", "thoughts")
-        .order_by("day")
+        for row in days_in_period
+        if row["flagged"]
     ]
 
 
@@ -270,14 +436,6 @@ def _relationship(appointment: Appointment) -> list[dict]:
         }
         for item in recent
     ]
-
-
-def _parked(patient) -> dict:
-    topics = list(ParkedTopic.objects.filter(patient=patient))
-    return {
-        "count": len(topics),
-        "titles": [topic.title for topic in topics if topic.show_title_in_summary],
-    }
 
 
 def _measures(patient, end: date) -> list[dict]:
@@ -365,6 +523,30 @@ def visible(snapshot: dict, hidden: list[str], included_thoughts: list[int]) -> 
 
 def draft_for(appointment: Appointment) -> PreSessionSummary | None:
     return PreSessionSummary.objects.filter(appointment=appointment, version=0).first()
+
+
+def draft_and_shared(
+    appointment: Appointment,
+) -> tuple[PreSessionSummary | None, list[PreSessionSummary]]:
+    """The draft and the shared versions, newest first, in one read: only the
+    draft's snapshot is loaded (and decrypted); a shared version is listed by its
+    number and time alone."""
+    rows = list(
+        PreSessionSummary.objects.filter(appointment=appointment)
+        .defer("snapshot")
+        .annotate(
+            draft_snapshot=Case(
+                When(version=0, then=F("snapshot")),
+                default=None,
+                output_field=PreSessionSummary._meta.get_field("snapshot"),
+            )
+        )
+        .order_by("-version")
+    )
+    draft = rows.pop() if rows and rows[-1].version == 0 else None
+    if draft is not None:
+        draft.snapshot = draft.draft_snapshot
+    return draft, rows
 
 
 def latest_shared(appointment: Appointment) -> PreSessionSummary | None:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -292,14 +293,17 @@ def _htmx_signs_in_the_whole_page(view):
 
 @patient_required
 def summary_review(request, appointment_id: int):
-    appointment = _patients_appointment(request, appointment_id)
-    draft = summaries.draft_for(appointment)
-    # Numbers and times only: a shared version's snapshot is not opened to list it.
-    shared = list(
-        PreSessionSummary.objects.filter(appointment=appointment, version__gt=0)
-        .only("pk", "version", "shared_at")
-        .order_by("-version")
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "therapist").annotate(
+            patient_shares_automatically=Exists(
+                PrepPreference.objects.filter(patient=OuterRef("patient"), share_automatically=True)
+            )
+        ),
+        pk=appointment_id,
+        patient=request.user,
     )
+    # Numbers and times only: a shared version's snapshot is not opened to list it.
+    draft, shared = summaries.draft_and_shared(appointment)
     # Who opened it: the access log's rows about these versions.
     version_of = {str(summary.pk): summary.version for summary in shared}
     openings = list(
@@ -315,9 +319,7 @@ def summary_review(request, appointment_id: int):
         "shared_versions": shared,
         "openings": openings,
         "agenda_form": AgendaLineForm(),
-        "share_automatically": PrepPreference.objects.filter(
-            patient=request.user, share_automatically=True
-        ).exists(),
+        "share_automatically": appointment.patient_shares_automatically,
     }
     if draft:
         context.update(_review(draft, summaries.review_snapshot(appointment, draft)))

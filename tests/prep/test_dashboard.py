@@ -305,7 +305,7 @@ def test_the_dashboard_costs_the_same_queries_at_5_and_100_patients(
 ):
     client.force_login(therapist)
     caseload_of(therapist, 5)
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(11) as few:
         small = client.get(DASHBOARD).content.decode()
     caseload_of(therapist, 95, start=5)
     with django_assert_max_num_queries(len(few.captured_queries)):

@@ -356,9 +356,11 @@ def test_the_query_count_does_not_grow_with_history(
 
     fill_history(patient, days=10, measures_count=4)
     short = AppointmentFactory(therapist=therapist, patient=patient, starts_at=SESSION)
-    # The period's start, the days of both periods in order (averages, series, best
-    # and hardest day worked out from them), then one query for each other part.
-    with django_assert_max_num_queries(12) as small:
+    # The period's start with the recent sessions, the days of both periods in order
+    # (averages, series, best and hardest days, marked days worked out from them),
+    # symptoms, questionnaires, feedback, and the short lists (agenda, parked topics,
+    # goals, homework, safety alerts) in one.
+    with django_assert_max_num_queries(6) as small:
         summaries.build(short)
 
     veteran = UserFactory()

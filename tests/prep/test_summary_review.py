@@ -424,15 +424,17 @@ def test_the_review_page_costs_the_same_few_queries_at_7_and_365_days(
     """GIVEN two patients with a prepared, shared and opened summary, one with a week
     of history and one with a year
     WHEN each opens their review page
-    THEN both cost the same number of queries, at most 12: the stored draft is read,
-    not built, and the shared versions are listed without their snapshots."""
+    THEN both cost the same number of queries, at most 6 (the session, the user, the
+    appointment with the patient's sharing preference, the draft with the shared
+    versions, who opened them, the check of the draft's inputs): the stored draft is
+    read, not built, and the shared versions are listed without their snapshots."""
     counts = []
     for days in (7, 365):
         patient, session = patient_with_history(therapist, days)
         client.force_login(therapist)
         client.get(read_url(session))
         client.force_login(patient)
-        with django_assert_max_num_queries(12) as queries:
+        with django_assert_max_num_queries(6) as queries:
             page = client.get(review_url(session)).content.decode()
         assert "Opened by your therapist" in page
         snapshots = [q["sql"] for q in queries.captured_queries if '"snapshot"' in q["sql"]]
@@ -454,9 +456,9 @@ def test_a_draft_out_of_date_is_built_in_memory_at_the_same_cost_at_any_length(
         assert "Written after the draft" in preview_of(page)
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
-    # The page's own reads (8 with a draft up to date), the check of its inputs, and
-    # the summary built: 12 queries, whatever the history.
-    assert counts[0] <= 20
+    # The page's own reads with the check of its inputs (6 with a draft up to date),
+    # and the summary built in 6 more: 12 queries, whatever the history.
+    assert counts[0] <= 12
 
 
 def test_the_shared_summary_costs_the_same_few_queries_at_7_and_365_days(
