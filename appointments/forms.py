@@ -16,17 +16,31 @@ DURATIONS = [(30, "30 minutes"), (45, "45 minutes"), (50, "50 minutes"), (60, "1
 BOOKING_HORIZON = timedelta(days=2 * 366)
 
 
+def day_field() -> forms.DateField:
+    # A date input shows only an ISO value (YYYY-MM-DD); the locale's 28/11/2026
+    # would leave it blank, and moving only the time would then fail.
+    return forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+def start_field() -> forms.TimeField:
+    return forms.TimeField(
+        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+
+
+def within_horizon(day, zone):
+    if day > timezone.localdate(timezone=zone) + BOOKING_HORIZON:
+        raise forms.ValidationError("Choose a date within the next two years.")
+    return day
+
+
 class AppointmentForm(forms.ModelForm):
     """Book or move a session; the date and time are in the therapist's time zone."""
 
-    # A date input shows only an ISO value (YYYY-MM-DD); the locale's 28/11/2026
-    # would leave it blank, and moving only the time would then fail.
-    day = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    start = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    day = day_field()
+    start = start_field()
     duration = forms.TypedChoiceField(label="Length", choices=DURATIONS, coerce=int, initial=50)
 
     class Meta:
@@ -59,10 +73,7 @@ class AppointmentForm(forms.ModelForm):
         return location
 
     def clean_day(self):
-        day = self.cleaned_data["day"]
-        if day > timezone.localdate(timezone=self.therapist.zone) + BOOKING_HORIZON:
-            raise forms.ValidationError("Choose a date within the next two years.")
-        return day
+        return within_horizon(self.cleaned_data["day"], self.therapist.zone)
 
     def clean(self):
         cleaned = super().clean()
@@ -108,12 +119,8 @@ class OwnSessionForm(forms.Form):
         *((str(every), label) for every, label in SessionSeries.Every.choices),
     ]
 
-    day = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    start = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    day = day_field()
+    start = start_field()
     duration = forms.TypedChoiceField(
         label="Length", choices=[("", "Choose the length"), *DURATIONS], coerce=int
     )
@@ -167,10 +174,7 @@ class OwnSessionForm(forms.Form):
         return location
 
     def clean_day(self):
-        day = self.cleaned_data["day"]
-        if day > timezone.localdate(timezone=self.patient.zone) + BOOKING_HORIZON:
-            raise forms.ValidationError("Choose a date within the next two years.")
-        return day
+        return within_horizon(self.cleaned_data["day"], self.patient.zone)
 
     def clean(self):
         cleaned = super().clean()
