@@ -3,8 +3,8 @@
 // app's CSS, scripts and icons, the offline daily log and "Need help now"); every
 // other page comes from the network and is never stored, so no page with a person's
 // data in it is ever on the phone. Entries saved offline wait in IndexedDB
-// (static/js/offline-queue.js), and are sent on Background Sync where the browser
-// has it.
+// (static/js/offline-queue.js); the open page sends them, and this worker sends them
+// on Background Sync where the browser has it (one at a time: OfflineQueue.sendAll).
 "use strict";
 
 const SHELL = {{ shell|safe }};
@@ -77,11 +77,5 @@ async function sendQueued() {
 self.addEventListener("sync", (event) => {
   if (event.tag === "daily-log") {
     event.waitUntil(sendQueued());
-  }
-});
-
-self.addEventListener("message", (event) => {
-  if (event.data === "send-queued") {
-    event.waitUntil(sendQueued().catch(() => undefined));
   }
 });

@@ -14,25 +14,52 @@
   const STORE = "queued-entries";
   const SYNC_URL = "/journal/sync/";
 
-  function openDb() {
+  // Only saving an entry makes the database: reading or sending with nothing kept
+  // (after signing out, say) must not leave an empty one behind on the phone.
+  function openDb(create) {
     return new Promise((resolve, reject) => {
       const request = scope.indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = () => {
+      request.onupgradeneeded = (event) => {
+        if (!create && event.oldVersion === 0) {
+          request.transaction.abort();
+          return;
+        }
         request.result.createObjectStore(STORE, { keyPath: "token" });
       };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
+      request.onsuccess = () => {
+        const db = request.result;
+        // Let signing out delete the database at once, from any page or the worker.
+        db.onversionchange = () => db.close();
+        resolve(db);
+      };
+      request.onerror = (event) => {
+        if (!create && request.error && request.error.name === "AbortError") {
+          event.preventDefault();
+          resolve(null);
+        } else {
+          reject(request.error);
+        }
+      };
     });
   }
 
-  async function withStore(mode, work) {
-    const db = await openDb();
+  // `none`: the answer when nothing was ever kept on this phone.
+  async function withStore(mode, work, none) {
+    const db = await openDb(false);
+    if (!db) {
+      return none;
+    }
+    return useStore(db, mode, work);
+  }
+
+  async function useStore(db, mode, work) {
     try {
       return await new Promise((resolve, reject) => {
         const transaction = db.transaction(STORE, mode);
         const result = work(transaction.objectStore(STORE));
         transaction.oncomplete = () => resolve(result && "result" in result ? result.result : result);
         transaction.onerror = () => reject(transaction.error);
+        transaction.onabort = () => reject(transaction.error);
       });
     } finally {
       db.close();
@@ -57,26 +84,29 @@
       opened_at: (openedAt || new Date()).toISOString(),
       edited_at: new Date().toISOString(),
     };
-    return withStore("readwrite", (store) => store.put(entry)).then(() => entry);
+    return openDb(true).then((db) => useStore(db, "readwrite", (store) => store.put(entry))).then(() => entry);
   }
 
   function all() {
-    return withStore("readonly", (store) => store.getAll()).then((entries) =>
+    return withStore("readonly", (store) => store.getAll(), []).then((entries) =>
       entries.sort((a, b) => a.edited_at.localeCompare(b.edited_at)));
   }
 
   function count() {
-    return withStore("readonly", (store) => store.count());
+    return withStore("readonly", (store) => store.count(), 0);
   }
 
   function remove(token) {
-    return withStore("readwrite", (store) => store.delete(token));
+    return withStore("readwrite", (store) => store.delete(token), undefined);
   }
 
+  // Resolves once the database is gone, or after a moment if something still holds
+  // it open (it goes as soon as that lets go; Clear-Site-Data also deletes it).
   function forget() {
     return new Promise((resolve) => {
       const request = scope.indexedDB.deleteDatabase(DB_NAME);
-      request.onsuccess = request.onerror = request.onblocked = () => resolve();
+      request.onsuccess = request.onerror = () => resolve();
+      request.onblocked = () => scope.setTimeout(resolve, 2000);
     });
   }
 
@@ -96,8 +126,14 @@
   // now (no connection, signed out, the server busy) and keeps it and the rest.
   // Returns what became of each one sent: {entry, answer} where answer is the
   // server's words ("sent" or "refused").
+  // One sender at a time across every tab and the service worker (Web Locks), so an
+  // entry is never in flight twice; the next sender finds it gone from the queue.
   let running = null;
   function sendAll() {
+    const locks = scope.navigator && scope.navigator.locks;
+    if (locks) {
+      return locks.request("between-sessions-send", sendQueued);
+    }
     if (!running) {
       running = sendQueued().finally(() => { running = null; });
     }

@@ -1,8 +1,8 @@
 // The daily log without a connection (static/js/offline-queue.js keeps the entries).
 // Online, every form posts as it always has; this only steps in when the phone is
 // offline: the daily log and the one-tap mood are saved on the phone and sent when
-// the connection is back (on the "online" event, on the next page load, and by the
-// service worker's Background Sync where the browser has it). Signing out deletes
+// the connection is back (by the open page, and by the service worker's Background
+// Sync where the browser has it). Signing out deletes
 // what is kept on the phone, after saying how many unsent entries would be lost.
 (function () {
   "use strict";
@@ -87,25 +87,37 @@
     }
   }
 
-  // The service worker sends when it looks after this page (one sender, however
-  // many tabs and Background Sync); it reports back by message. Otherwise, the page.
+  // The page sends while it is open (on loading, on "online", and again a little
+  // later while something is still waiting: a connection that comes back is often
+  // shaky at first); the service worker sends on Background Sync, when no page may be
+  // open, and reports back by message. OfflineQueue.sendAll lets one send at a time.
+  const FIRST_RETRY_MS = 2000;
+  const LAST_RETRY_MS = 60000;
+  let retryIn = 0;
+  let retryTimer = null;
+
   async function sendQueued() {
     if (!queue || !navigator.onLine) {
       return;
     }
-    const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
-    if (worker) {
-      worker.postMessage("send-queued");
+    window.clearTimeout(retryTimer);
+    const result = await sendFromPage();
+    if (result && (!result.left || result.signedOut)) {
+      retryIn = 0;
       return;
     }
-    await sendFromPage();
+    retryIn = Math.min(retryIn ? retryIn * 2 : FIRST_RETRY_MS, LAST_RETRY_MS);
+    retryTimer = window.setTimeout(sendQueued, retryIn);
   }
 
   async function sendFromPage() {
     try {
-      tellSent(await queue.sendAll());
+      const result = await queue.sendAll();
+      tellSent(result);
+      return result;
     } catch (error) {
       // Nothing lost: the entries stay queued for the next try.
+      return null;
     }
   }
 
@@ -219,6 +231,7 @@
     document.querySelectorAll("form[action$='/accounts/logout/']").forEach((form) => {
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
+        window.clearTimeout(retryTimer);
         if (queue && !warning) {
           await sendFromPage();
           if (await queue.count()) {

@@ -1,6 +1,3 @@
-import os
-
-import pytest
 from django.db import IntegrityError
 from playwright.sync_api import Page, expect
 
@@ -32,13 +29,6 @@ def _busy(*args, **kwargs):
     raise IntegrityError("the same day, a moment ago, from another device")
 
 
-# The page and the service worker race to send the queue (Background Sync, the online
-# event) on the browser's schedule; the journey fails about one run in three until the
-# page defers to the worker. Run it with RUN_FLAKY_OFFLINE_JOURNEY=1.
-@pytest.mark.skipif(
-    not os.environ.get("RUN_FLAKY_OFFLINE_JOURNEY"),
-    reason="page and service worker race to send the queue (known, open)",
-)
 def test_a_patient_logs_with_no_connection_and_it_is_sent_once_when_back(
     live_server, page: Page, patient, monkeypatch
 ):
