@@ -36,7 +36,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import ERASED_EMAIL_DOMAIN, AccessRecord, Invitation, User
 from appointments import emails as appointment_emails
-from appointments.models import Appointment
+from appointments.models import Appointment, CalendarFeed, SessionSeries
 from core.models import SubmissionToken
 from feedback import emails as feedback_emails
 from feedback.models import AllianceAlert, Escalation, SessionFeedback
@@ -63,6 +63,7 @@ from .models import (
     Homework,
     PrepPreference,
     PreSessionSummary,
+    SummaryLink,
     SummaryLinkEmail,
 )
 
@@ -195,6 +196,12 @@ SECTIONS = [
     ),
     ("summary_openings", "Who opened your shared summaries, and when."),
     (
+        "summary_links",
+        "Links you made to a shared summary for someone not on the app: when each "
+        "expires, whether it needs a code, when you stopped it, every opening, and the "
+        "addresses you had it emailed to.",
+    ),
+    (
         "access_log",
         "Every time someone opened something of yours here (a page about you, your "
         "summary, your feedback, this download): who, what kind of thing, and when.",
@@ -203,6 +210,15 @@ SECTIONS = [
     ("replies", "Replies your therapist wrote to your feedback."),
     ("escalations", "Feedback you sent to the practice manager."),
     ("appointments", "Your sessions: when, with whom, where, and what happened."),
+    (
+        "session_series",
+        "Sessions you added that repeat every week or two, and when you stopped them.",
+    ),
+    (
+        "calendar_feeds",
+        "Calendar feed addresses you made, and when you stopped them (the addresses "
+        "themselves are not kept).",
+    ),
     ("preferences", "Your email settings and other choices you made."),
     ("emails", "The emails we sent you: what kind, when, and whether they were sent."),
 ]
@@ -353,6 +369,28 @@ def _sections(patient: User) -> dict[str, list[dict]]:
         for event in accesses
         if event.kind == AccessRecord.Kind.SUMMARY and event.object_id in summary_of
     ]
+    summary_links = [
+        {
+            "session_at": when(link.summary.appointment.starts_at),
+            "version": link.summary.version,
+            "made_at": when(link.created_at),
+            "expires_at": when(link.expires_at),
+            "needs_a_code": bool(link.code_hash),
+            "stopped_at": when(link.revoked_at),
+            "openings": [
+                {"at": when(opening.at), "as_pdf": opening.as_pdf}
+                for opening in link.openings.all()
+            ],
+            "emailed_to": [
+                {"address": email.address, "at": when(email.created_at)}
+                for email in link.emails.all()
+            ],
+        }
+        for link in SummaryLink.objects.filter(summary__appointment__patient=patient)
+        .select_related("summary__appointment")
+        .prefetch_related("openings", "emails")
+        .order_by("created_at", "pk")
+    ]
     access_log = [
         {
             "opened_by": "you" if event.viewer_id == patient.pk else _name(event.viewer),
@@ -502,6 +540,7 @@ def _sections(patient: User) -> dict[str, list[dict]]:
         ],
         "shared_summaries": summaries,
         "summary_openings": openings,
+        "summary_links": summary_links,
         "access_log": access_log,
         "feedback": feedback,
         "replies": replies,
@@ -521,6 +560,23 @@ def _sections(patient: User) -> dict[str, list[dict]]:
             for appointment in Appointment.objects.filter(patient=patient)
             .select_related("therapist")
             .order_by("starts_at")
+        ],
+        "session_series": [
+            {
+                "therapist": series.therapist_name,
+                "kind": series.get_kind_display(),
+                "location": series.location,
+                "repeats": series.get_every_weeks_display(),
+                "first_session_at": when(series.first_starts_at),
+                "length_minutes": series.duration_minutes,
+                "stopped_at": when(series.ended_at),
+                "added_at": when(series.created_at),
+            }
+            for series in SessionSeries.objects.filter(patient=patient).order_by("created_at")
+        ],
+        "calendar_feeds": [
+            {"made_at": when(feed.created_at), "stopped_at": when(feed.revoked_at)}
+            for feed in CalendarFeed.objects.filter(owner=patient).order_by("created_at")
         ],
         "preferences": [preferences],
         "emails": [

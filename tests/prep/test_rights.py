@@ -24,15 +24,16 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import User
-from appointments.models import Appointment
+from appointments import feed
+from appointments.models import Appointment, SessionSeries
 from core.models import SubmissionToken
 from feedback.models import SessionFeedback
 from journal import measures, safety
 from journal.models import MeasurePlan, ParkedTopic
 from notifications import kinds
 from notifications.models import EmailPreference, Message
-from prep import privacy, summaries
-from prep.models import GoalComment, PrepPreference
+from prep import links, privacy, summaries
+from prep.models import GoalComment, PrepPreference, SummaryLinkEmail
 from tests.conftest import PEOPLE, assert_access
 from tests.factories import (
     PASSWORD,
@@ -96,6 +97,18 @@ def seed(patient, therapist, mark: str, *, days_ahead: int = 3) -> dict:
     )  # fmt: skip
     shared = summaries.share(upcoming)
     audit.record(therapist, patient, audit.Kind.SUMMARY, shared.pk)
+    link = links.create(shared, days=7, code="4821")
+    links.record_opening(link, as_pdf=True)
+    SummaryLinkEmail.objects.create(link=link, address=f"{mark.lower()}.reader@example.org")
+    SessionSeries.objects.create(
+        patient=patient,
+        therapist_name=f"{mark} own therapist",
+        location=f"{mark} own room",
+        every_weeks=SessionSeries.Every.FORTNIGHT,
+        first_starts_at=now + timedelta(days=5),
+        timezone=patient.timezone,
+    )
+    feed.make_feed(patient)
     EmailPreference.objects.create(user=patient, daily=False)
     PrepPreference.objects.create(patient=patient, share_automatically=True)
     MeasurePlan.objects.create(patient=patient, interval_days=21)
@@ -238,6 +251,9 @@ def test_the_zip_holds_everything_of_mine_and_nothing_of_anyone_elses(
         f"{MINE} reply",
         f"{MINE} escalation",
         f"{MINE} address",
+        f"{MINE.lower()}.reader@example.org",
+        f"{MINE} own therapist",
+        f"{MINE} own room",
         patient.email,
     ):
         assert needle in everything, needle
@@ -257,6 +273,17 @@ def test_each_section_as_json_and_csv_with_unanswered_left_empty(client, patient
     ]
     [row] = read_csv(archive, "daily_entries.csv")
     assert row["mood"] == "" and row["anxiety"] == "7"
+
+    [link] = read_json(archive, "summary_links.json")
+    assert link["needs_a_code"] is True and link["stopped_at"] is None
+    assert [opening["as_pdf"] for opening in link["openings"]] == [True]
+    assert [email["address"] for email in link["emailed_to"]] == [
+        f"{MINE.lower()}.reader@example.org"
+    ]
+    [series] = read_json(archive, "session_series.json")
+    assert (series["therapist"], series["repeats"]) == (f"{MINE} own therapist", "Every two weeks")
+    [calendar_feed] = read_json(archive, "calendar_feeds.json")
+    assert calendar_feed["stopped_at"] is None
     assert row["thoughts"] == f"{MINE} thoughts about the weekend"
 
     [feedback] = read_json(archive, "feedback.json")
