@@ -168,6 +168,7 @@ def service_worker(request):
             "queue_script": json.dumps(static("js/offline-queue.js")),
             "offline_page": json.dumps(shell["pages"][0]),
             "support_page": json.dumps(shell["pages"][1]),
+            "quick_mood_url": json.dumps(reverse("journal:quick_mood")),
         },
         content_type="text/javascript; charset=utf-8",
     )

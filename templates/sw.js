@@ -10,6 +10,10 @@
 const SHELL = {{ shell|safe }};
 const OFFLINE_PAGE = {{ offline_page|safe }};
 const SUPPORT_PAGE = {{ support_page|safe }};
+const QUICK_MOOD = {{ quick_mood_url|safe }};
+const DAILY_LOG = /^\/journal\/(\d{4}-\d{2}-\d{2})\/$/;
+// Not answers: a form's own tokens (a queued entry gets a token of its own).
+const NOT_ANSWERS = ["csrfmiddlewaretoken", "submission_token", "day"];
 const CACHE = "shell-" + SHELL.version;
 
 importScripts({{ queue_script|safe }});
@@ -49,7 +53,14 @@ function offlineAnswer(url) {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin) {
+  if (url.origin !== self.location.origin) {
+    return;
+  }
+  if (request.method === "POST" && request.mode === "navigate" && isDailyLog(url)) {
+    event.respondWith(postOrKeep(request, url));
+    return;
+  }
+  if (request.method !== "GET") {
     return;
   }
   if (request.mode === "navigate") {
@@ -61,6 +72,39 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request).then((kept) => kept || fetch(request)));
   }
 });
+
+function isDailyLog(url) {
+  return url.pathname === QUICK_MOOD || DAILY_LOG.test(url.pathname);
+}
+
+// A phone that says it is online when the connection is dead posts the daily log
+// as usual (static/js/offline.js only steps in when it knows it is offline): if the
+// post can't get through, the answers are kept in the queue rather than lost to the
+// browser's error page, and the offline page says so.
+async function postOrKeep(request, url) {
+  const copy = request.clone();
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const form = await copy.formData();
+    const match = url.pathname.match(DAILY_LOG);
+    const day = form.get("day") || (match && match[1]);
+    const fields = {};
+    for (const [name, value] of form.entries()) {
+      if (!NOT_ANSWERS.includes(name) && typeof value === "string" && value.trim() !== "") {
+        fields[name] = value;
+      }
+    }
+    if (!day || !Object.keys(fields).length) {
+      throw error;
+    }
+    await self.OfflineQueue.add(day, fields);
+    if (self.registration.sync) {
+      self.registration.sync.register("daily-log").catch(() => undefined);
+    }
+    return Response.redirect(`${OFFLINE_PAGE}?kept=${encodeURIComponent(day)}`, 303);
+  }
+}
 
 async function sendQueued() {
   const result = await self.OfflineQueue.sendAll();

@@ -197,9 +197,15 @@
       return;
     }
     const match = window.location.pathname.match(LOG_PATH);
-    const day = match ? match[1] : localDay(new Date());
+    // Sent here by the service worker after a post that couldn't get through.
+    const kept = new URLSearchParams(window.location.search).get("kept");
+    const keptDay = kept && /^\d{4}-\d{2}-\d{2}$/.test(kept) ? kept : null;
+    const day = keptDay || (match ? match[1] : localDay(new Date()));
     form.querySelector("[data-offline-day]").value = day;
-    if (match && match[1] !== localDay(new Date())) {
+    if (keptDay) {
+      say("info", [SAVED]);
+    }
+    if (day !== localDay(new Date())) {
       const date = new Date(`${day}T12:00:00`);
       document.querySelector("[data-offline-heading]").textContent =
         `How was ${date.toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" })}?`;

@@ -108,3 +108,40 @@ def test_a_patient_logs_with_no_connection_and_it_is_sent_once_when_back(
     assert "between-sessions" not in kept["databases"]
     assert kept["caches"] == []
     assert DailyEntry.objects.get(patient=patient, day=today).mood == 4
+
+
+def test_a_save_that_cannot_get_through_while_the_phone_says_online_is_kept(
+    live_server, page: Page, patient
+):
+    """GIVEN a patient on today's daily log, in the service worker's care
+    WHEN the connection is dead but the phone still says it is online, and they save
+    THEN the answers are kept on the phone (not lost to an error page), the page says
+    so, and once the connection is back exactly one entry holds them."""
+    patient_joined.send(sender=User, patient=patient)
+    base = live_server.url
+    page.set_default_timeout(10_000)
+    sign_in(page, base, patient.email)
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.get_by_role("link", name="Fill in the full log").click()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+
+    page.context.set_offline(True)
+    page.evaluate(
+        "() => Object.defineProperty(Navigator.prototype, 'onLine', "
+        "{ get: () => true, configurable: true })"
+    )
+    choose(page, "Mood", "3")
+    page.get_by_text("Add thoughts (optional)").click()
+    page.get_by_label("Thoughts (optional)").fill("Signal kept dropping.")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text(SAVED)).to_be_visible()
+    # The service worker kept it and opened the page the phone keeps.
+    expect(page).to_have_url(f"{base}/journal/offline/?kept={patient.today().isoformat()}")
+    assert page.evaluate(QUEUED) == 1
+    assert not DailyEntry.objects.filter(patient=patient).exists()
+
+    page.context.set_offline(False)
+    expect(page.get_by_text("Your log for today is saved.")).to_have_count(1)
+    assert page.evaluate(QUEUED) == 0
+    entry = DailyEntry.objects.get(patient=patient, day=patient.today())
+    assert (entry.mood, entry.thoughts) == (3, "Signal kept dropping.")
