@@ -16,7 +16,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, Window
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -24,6 +36,7 @@ from accounts import audit
 from accounts.access import patients_of
 from accounts.models import User
 from appointments.models import Appointment
+from core.converters import LARGEST_ID
 from feedback import records as feedback_records
 from journal import measures, safety
 from journal.models import DailyEntry, MeasureResponse
@@ -42,6 +55,10 @@ MOOD_DAYS_NEEDED = 2
 # rest are a link to the sessions list, so the page stays small at any caseload.
 DAYS_AHEAD = 7
 WEEK_ROWS = 30
+# Today's sessions are all listed. The week's query reads this many rows for today
+# with the week's WEEK_ROWS (more than anyone holds in a day), and reads again on a
+# fuller day.
+DAY_ROWS = 30
 # The patient page shows this many of each kind of record; the full lists are linked.
 RECENT_SESSIONS = 10
 RECENT_SUMMARIES = 10
@@ -49,6 +66,11 @@ RECENT_FEEDBACK = 5
 RECENT_ALERTS = 5
 # Questionnaire history on the patient page: a year at the usual 14 days.
 SCORE_HISTORY = 26
+# The columns of a patient the dashboard reads: the name, the time zone and whether
+# they share their week. The rest of the row (password, phone, …) stays unread.
+PATIENT_COLUMNS = ("first_name", "last_name", "email", "is_active", "timezone", "shares_overview")
+# The columns of a session its dashboard row shows.
+SESSION_COLUMNS = ("patient", "starts_at", "kind", "location", "outcome", "confirmed_at")
 
 
 def with_summary_status(sessions):
@@ -75,10 +97,12 @@ class Week:
 
 def week_of(therapist: User) -> Week:
     """Today's sessions (the therapist's own calendar day), then the next seven days',
-    in one query."""
+    in one query (two on a day of more than DAY_ROWS sessions). It reads at most
+    DAY_ROWS + WEEK_ROWS rows, each carrying how many sessions are today and in the
+    week (window counts): the rest of the week is counted in the database, not loaded."""
     today = timezone.localdate(timezone=therapist.zone)
     tomorrow = day_start(today + timedelta(days=1), therapist.zone)
-    sessions = list(
+    week = (
         with_summary_status(
             Appointment.objects.booked()
             .of_therapist(therapist)
@@ -87,12 +111,22 @@ def week_of(therapist: User) -> Week:
                 starts_at__lt=day_start(today + timedelta(days=DAYS_AHEAD + 1), therapist.zone),
             )
             .select_related("patient")
-            .order_by("starts_at")
+            .only(*SESSION_COLUMNS, *(f"patient__{column}" for column in PATIENT_COLUMNS))
         )
+        .annotate(
+            todays=Window(Count("pk", filter=Q(starts_at__lt=tomorrow))),
+            in_week=Window(Count("pk")),
+        )
+        .order_by("starts_at", "pk")
     )
-    todays = [s for s in sessions if s.starts_at < tomorrow]
-    ahead = sessions[len(todays) :]
-    return Week(todays, ahead[:WEEK_ROWS], max(len(ahead) - WEEK_ROWS, 0))
+    sessions = list(week[: DAY_ROWS + WEEK_ROWS])
+    if not sessions:
+        return Week([], [], 0)
+    todays, in_week = sessions[0].todays, sessions[0].in_week
+    if todays > DAY_ROWS:
+        sessions = list(week[: todays + WEEK_ROWS])
+    ahead = sessions[todays : todays + WEEK_ROWS]
+    return Week(sessions[:todays], ahead, max(in_week - todays - WEEK_ROWS, 0))
 
 
 # Each patient's week ---------------------------------------------------------------
@@ -148,41 +182,39 @@ class Glance:
     scores: list[Score] = field(default_factory=list)
 
 
-def _days_back(todays: dict[str, date], newest: int, oldest: int) -> Q:
-    """Entries from `oldest` to `newest` days before each patient's own today
-    (patients are grouped by time zone, so the query has one term per zone)."""
-    window = Q()
-    for zone, today in todays.items():
-        window |= Q(
-            patient__timezone=zone,
-            day__gte=today - timedelta(days=oldest),
-            day__lte=today - timedelta(days=newest),
-        )
-    return window
-
-
 def _entry_figures(patients: list[User]) -> dict[int, dict]:
     """Per patient: days logged in the last 7 and the mood averages of the two weeks,
-    in one grouped query."""
+    in one query grouped by patient and week. The weeks end on each patient's own
+    today: patients are grouped by that day (one term per calendar day in use), each
+    group named by its ids, so no join is needed."""
     if not patients:
         return {}
-    todays = {p.timezone: timezone.localdate(timezone=p.zone) for p in patients}
-    recent = _days_back(todays, 0, WEEK_DAYS - 1)
-    before = _days_back(todays, WEEK_DAYS, 2 * WEEK_DAYS - 1)
-    rows = (
-        DailyEntry.objects.filter(patient__in=patients)
-        .filter(recent | before)
-        .order_by()
-        .values("patient_id")
-        .annotate(
-            days=Count("pk", filter=recent),
-            recent_mood=Avg("mood", filter=recent),
-            recent_moods=Count("mood", filter=recent),
-            before_mood=Avg("mood", filter=before),
-            before_moods=Count("mood", filter=before),
+    groups: dict[date, list[int]] = {}
+    for patient in patients:
+        groups.setdefault(timezone.localdate(timezone=patient.zone), []).append(patient.pk)
+    both_weeks, recent = Q(), Q()
+    for today, ids in groups.items():
+        both_weeks |= Q(
+            patient_id__in=ids,
+            day__gte=today - timedelta(days=2 * WEEK_DAYS - 1),
+            day__lte=today,
         )
+        recent |= Q(patient_id__in=ids, day__gte=today - timedelta(days=WEEK_DAYS - 1))
+    rows = (
+        DailyEntry.objects.filter(both_weeks)
+        .annotate(recent=ExpressionWrapper(recent, output_field=BooleanField()))
+        .order_by()
+        .values_list("patient_id", "recent")
+        .annotate(days=Count("pk"), average=Avg("mood"), answered=Count("mood"))
     )
-    return {row["patient_id"]: row for row in rows}
+    figures: dict[int, dict] = {}
+    for patient_id, is_recent, days, average, answered in rows:
+        row = figures.setdefault(patient_id, {"days": 0, "recent_moods": 0, "before_moods": 0})
+        if is_recent:
+            row.update(days=days, recent_mood=average, recent_moods=answered)
+        else:
+            row.update(before_mood=average, before_moods=answered)
+    return figures
 
 
 def latest_scores(patients: list[User], per_kind: int = 2):
@@ -206,32 +238,53 @@ def latest_scores(patients: list[User], per_kind: int = 2):
 def _scores(patients: list[User]) -> dict[int, list[Score]]:
     """Each patient's latest score per questionnaire, with the change since the one
     before (reliable or not, by journal.measures' thresholds)."""
-    newest: dict[tuple[int, str], list[MeasureResponse]] = {}
-    for response in latest_scores(patients):
-        newest.setdefault((response.patient_id, response.kind), []).append(response)
+    newest: dict[tuple[int, str], list[tuple]] = {}
+    responses = latest_scores(patients).values_list(
+        "patient_id", "kind", "total", "band", "taken_at"
+    )
+    for patient_id, kind, *response in responses:
+        newest.setdefault((patient_id, kind), []).append(response)
     scores: dict[int, list[Score]] = {}
     for questionnaire in measures.QUESTIONNAIRES.values():
         for patient in patients:
             pair = newest.get((patient.pk, questionnaire.kind))
             if not pair:
                 continue
-            latest = pair[0]
-            previous = pair[1].total if len(pair) > 1 else None
+            total, band, taken_at = pair[0]
+            previous = pair[1][0] if len(pair) > 1 else None
             scores.setdefault(patient.pk, []).append(
                 Score(
                     questionnaire,
-                    latest.total,
-                    latest.band,
-                    latest.taken_at,
-                    measures.change(questionnaire, previous, latest.total),
+                    total,
+                    band,
+                    taken_at,
+                    measures.change(questionnaire, previous, total),
                 )
             )
     return scores
 
 
-def patients(therapist: User) -> list[User]:
-    """The patients in this therapist's care, by name, in one query."""
-    return list(patients_of(therapist).defer("phone").order_by("first_name", "last_name", "email"))
+def patients_page(therapist: User, number, per_page: int) -> Page:
+    """One page of the patients in this therapist's care, by name, as
+    Paginator.get_page gives it (page 1 for a number that is not one, the last page
+    past either end), in one query: each row of the page carries how many patients
+    there are in all (a window count), so no separate COUNT and no other page's rows.
+    A number past either end costs Paginator's own two queries."""
+    everyone = (
+        patients_of(therapist).only(*PATIENT_COLUMNS).order_by("first_name", "last_name", "email")
+    )
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * per_page
+    if 0 <= start <= LARGEST_ID:  # a larger OFFSET overflows; that page is past the end
+        rows = list(everyone.annotate(in_care=Window(Count("pk")))[start : start + per_page])
+        if rows or number == 1:
+            paginator = Paginator(rows, per_page)
+            paginator.count = rows[0].in_care if rows else 0  # cached_property, set here
+            return Page(rows, number, paginator)
+    return Paginator(everyone, per_page).get_page(number)
 
 
 def glances(therapist: User, shown: list[User]) -> list[Glance]:

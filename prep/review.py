@@ -12,8 +12,12 @@ form says so, so nothing the patient has not seen is shared on their behalf.
 
 from datetime import date, datetime
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.text import slugify
+
+from accounts.models import User
 
 from . import summaries
 from .models import PreSessionSummary
@@ -92,6 +96,7 @@ def boxes(snapshot: dict, hidden: list[str], included_thoughts: list[int]) -> li
         items = [
             {
                 "key": key,
+                "id": slugify(key),
                 "label": text,
                 "shown": section_shown and key not in hidden_set,
                 "live": section_shown,
@@ -104,19 +109,29 @@ def boxes(snapshot: dict, hidden: list[str], included_thoughts: list[int]) -> li
                 entry = item["thought"]["entry"]
                 item["thought"] = {
                     **item["thought"],
+                    "id": str(entry),
                     "included": item["shown"] and entry in included_thoughts,
                     "live": item["shown"],
                 }
+        shared_count = sum(item["shown"] for item in items)
         sections.append(
             {
                 "name": section,
                 "label": label,
                 "shown": section_shown,
                 "items": items,
-                "shared_count": sum(item["shown"] for item in items),
+                "shared_count": shared_count,
+                "count": _count(section_shown, shared_count, len(items)),
             }
         )
     return sections
+
+
+def _count(shown: bool, shared: int, items: int) -> str:
+    """What a section's row says it shares."""
+    if not shown:
+        return "not shared"
+    return f"{shared} of {items} shared" if items else "shared"
 
 
 def _has_content(snapshot: dict, section: str) -> bool:
@@ -172,3 +187,67 @@ def _thought(section: str, item: dict) -> dict | None:
     if section != "flagged" or not item["thought"]:
         return None
     return {"entry": item["entry"], "text": item["thought"]}
+
+
+# An opening as `opening_lines` reads it: the viewer's id and what their name is made
+# of (User.display_name), when, and which version.
+OPENING_FIELDS = (
+    "viewer_id",
+    "viewer__first_name",
+    "viewer__last_name",
+    "viewer__email",
+    "viewer__is_active",
+    "at",
+    "object_id",
+)
+
+
+def opening_lines(openings, therapist, version_of: dict[str, int]) -> list[str]:
+    """One line per row of the access log about a shared version (rows of
+    OPENING_FIELDS; `version_of` maps a version's id to its number), in the current
+    time zone: "Opened by your therapist, Dana Reyes on 3 Mar 2026, 10:02 (version
+    2)". Each viewer's name, and each day, is worked out once."""
+    therapist_id = therapist.pk if therapist is not None else None
+    zone = timezone.get_current_timezone()
+    names, days, lines = {}, {}, []
+    for viewer_id, first_name, last_name, email, is_active, at, object_id in openings:
+        if viewer_id not in names:
+            name = "a former user"
+            if viewer_id is not None:
+                viewer = User(
+                    pk=viewer_id,
+                    first_name=first_name,
+                    last_name=last_name,
+                    email=email,
+                    is_active=is_active,
+                )
+                name = viewer.display_name or name
+            names[viewer_id] = f"your therapist, {name}" if viewer_id == therapist_id else name
+        local = at.astimezone(zone)
+        day = local.date()
+        if day not in days:
+            days[day] = summaries.day_text(day, "j M Y")
+        lines.append(
+            f"Opened by {names[viewer_id]} on {days[day]}, {local:%H:%M} "
+            f"(version {version_of[object_id]})"
+        )
+    return lines
+
+
+def version_rows(appointment, shared: list[PreSessionSummary]) -> list[dict]:
+    """Each shared version as the page lists it: its number, when it was shared (in
+    the current time zone) and where its links and PDF are."""
+    return [
+        {
+            "number": str(summary.version),
+            "shared_at": _at(summary.shared_at, "j M") if summary.shared_at else "",
+            "links": reverse("prep:summary_links", args=[appointment.pk, summary.version]),
+        }
+        for summary in shared
+    ]
+
+
+def _at(moment: datetime, day_format: str) -> str:
+    """A moment as |date:"<day_format>, H:i" words it, in the current time zone."""
+    local = timezone.localtime(moment)
+    return f"{summaries.day_text(local.date(), day_format)}, {local:%H:%M}"

@@ -8,6 +8,7 @@ reads those. The number of queries is fixed, whatever the length of the history.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -24,7 +25,9 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber
-from django.utils import timezone
+from django.template.defaultfilters import floatformat
+from django.utils import timezone, translation
+from django.utils.dateformat import format as format_date
 
 from appointments.models import Appointment
 from core import charts, crypto
@@ -34,6 +37,7 @@ from journal.models import DailyEntry, MeasureResponse, SafetyAlert, SymptomRati
 
 from . import freshness, plans
 from .models import Goal, PreSessionSummary
+from .templatetags.summary_tags import signed
 
 DEFAULT_PERIOD_DAYS = 14
 MAX_PERIOD_DAYS = 90
@@ -598,9 +602,11 @@ def review_snapshot(appointment: Appointment, draft: PreSessionSummary) -> dict:
     """What the patient reviews: the summary as it would be shared now. That is the
     stored draft while nothing it was built from has changed; otherwise it is built
     in memory (a page never writes; the next POST or the beat task stores it). Once
-    the session has begun, the draft as it stands."""
-    if _is_upcoming(appointment) and draft.inputs != inputs_of(appointment):
-        return build(appointment)
+    the session has begun, the draft as it stands. Never change what it returns."""
+    if _is_upcoming(appointment):
+        inputs = inputs_of(appointment)
+        if draft.inputs != inputs:
+            return build(appointment)
     return draft.snapshot
 
 
@@ -668,50 +674,182 @@ def share(appointment: Appointment) -> PreSessionSummary:
 
 
 def display(snapshot: dict) -> dict:
-    """Charts and dates for showing a snapshot; the data itself is never changed."""
+    """What a snapshot shows, ready to print: its charts, and its dates, numbers and
+    lines as text (in the current time zone), so that the template only places them.
+    The data itself is never changed."""
     if not snapshot:
         return {}
     period = snapshot["period"]
     start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
     series = snapshot.get("series") or []
-    shown = {"start": start, "end": end}
+    shown = {
+        "start": start,
+        "end": end,
+        "period": f"{day_text(start, 'j M')} – {day_text(end, 'j M Y')} · "
+        f"{period['days']} days · prepared {_when_text(snapshot['generated_at'], 'j M, H:i')}",
+    }
     if series:
         points = [(date.fromisoformat(row[0]), row[1:]) for row in series]
-        by_day = dict(points)
-        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
-        # One small chart per scale, in each scale's colour: three lines on one chart
-        # would cross and hide each other.
-        panels = [
-            charts.Panel(
-                name,
-                [
-                    charts.Series(
-                        name,
-                        charts.PALETTE[index],
-                        [(day, (by_day.get(day) or [None] * len(SCALES))[index]) for day in days],
-                    )
-                ],
-            )
-            for index, name in enumerate(("Mood", "Anxiety", "Energy"))
+        shown["chart"] = _chart(tuple(tuple(row) for row in series), start, end)
+        # The same as a table: the day, then each scale.
+        shown["rows"] = [
+            (day_text(day, "D j M"), *(_decimal(value) for value in values))
+            for day, values in points
         ]
-        shown["chart"] = charts.small_multiples(
-            "summary-scales", panels, start, end, 10, title="Mood, anxiety and energy (0 to 10)"
-        )
-        shown["rows"] = points
     shown["appointment_at"] = datetime.fromisoformat(snapshot["appointment"]["starts_at"])
     shown["attendance"] = [
-        (datetime.fromisoformat(row["starts_at"]), row["outcome"])
+        f"{_when_text(row['starts_at'], 'D j M')}: {row['outcome']}"
         for row in snapshot.get("attendance") or []
     ]
-    if snapshot.get("overview"):
+    overview = snapshot.get("overview")
+    if overview:
+        shown["logged"] = f"{overview['logged']} of {overview['days']} days logged."
         shown["scales"] = [
-            {**scale, "name": SCALE_NAMES[field], "change_words": _scale_change(field, scale)}
-            for field, scale in snapshot["overview"]["scales"].items()
+            _scale(field, scale, overview["days"]) for field, scale in overview["scales"].items()
         ]
+    days = snapshot.get("days") or {}
+    for key in ("best_day", "worst_day"):
+        if days.get(key):
+            shown[key] = _day_line(days[key])
+    shown["symptoms"] = [
+        f"{item['name']}: present on {item['days_present']} of {item['days_rated']} days rated, "
+        f"average severity {item['mean_severity']} (0–3)"
+        for item in snapshot.get("symptoms") or []
+    ]
+    shown["flagged"] = [
+        {
+            "day": _when_text(item["day"], "D j M")
+            + ("" if item["mood"] is None else f", mood {item['mood']}"),
+            "thought": item["thought"],
+        }
+        for item in snapshot.get("flagged") or []
+    ]
+    shown["goals"] = [
+        f"{item['title']} — {item['status'].lower()}" for item in snapshot.get("goals") or []
+    ]
+    shown["homework"] = [
+        ("✓ done" if item["done"] else "not done yet")
+        + f": {item['description']}"
+        + (f" (due {_when_text(item['due_on'], 'j M')})" if item["due_on"] else "")
+        for item in snapshot.get("homework") or []
+    ]
     shown["measures"] = [
-        {**item, "change_words": _measure_change(item)} for item in snapshot.get("measures") or []
+        {
+            **item,
+            "score": f"{item['total']}/{item['max']}",
+            "taken": _when_text(item["taken_on"], "j M"),
+            "signed_change": signed(item["change"]),
+            "change_words": _measure_change(item),
+        }
+        for item in snapshot.get("measures") or []
+    ]
+    shown["relationship"] = [
+        {
+            "line": f"{_when_text(item['session_at'], 'j M')}: heard {_or_dash(item['bond'])}, "
+            f"what matters {_or_dash(item['goals'])}, way we work {_or_dash(item['approach'])}, "
+            f"overall {_or_dash(item['overall'])}",
+            "wants_to_talk": item["wants_to_talk"],
+            "comment": item["comment"],
+        }
+        for item in snapshot.get("relationship") or []
+    ]
+    shown["safety"] = [
+        f"{_when_text(event['day'], 'D j M')} ({event['source']})"
+        for event in snapshot.get("safety") or []
     ]
     return shown
+
+
+@lru_cache(maxsize=64)
+def _chart(series: tuple, start: date, end: date) -> str:
+    """The day-by-day chart of `series` (a snapshot's, as tuples) from `start` to
+    `end`: the same points draw the same chart, so a summary shown again (a shared
+    version, or a draft while nothing changes) is not drawn again."""
+    by_day = {date.fromisoformat(row[0]): row[1:] for row in series}
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    # One small chart per scale, in each scale's colour: three lines on one chart
+    # would cross and hide each other.
+    panels = [
+        charts.Panel(
+            name,
+            [
+                charts.Series(
+                    name,
+                    charts.PALETTE[index],
+                    [(day, (by_day.get(day) or [None] * len(SCALES))[index]) for day in days],
+                )
+            ],
+        )
+        for index, name in enumerate(("Mood", "Anxiety", "Energy"))
+    ]
+    return charts.small_multiples(
+        "summary-scales", panels, start, end, 10, title="Mood, anxiety and energy (0 to 10)"
+    )
+
+
+def _scale(field: str, scale: dict, days: int) -> dict:
+    def answered(count):
+        return None if count is None else f"{count} of {days} days answered"
+
+    return {
+        "name": SCALE_NAMES[field],
+        "average": _or_dash(scale["average"]),
+        "answered": answered(scale["answered"]),
+        "previous": _or_dash(scale["previous"]),
+        "previous_answered": answered(scale["previous_answered"]),
+        "change": signed(scale["change"]),
+        "change_words": _scale_change(field, scale),
+    }
+
+
+def _day_line(day: dict) -> str:
+    sleep = "" if day["sleep_hours"] is None else f", slept {day['sleep_hours']} h"
+    return (
+        f"{_when_text(day['day'], 'D j M')} — mood {day['mood']}, "
+        f"anxiety {_or(day['anxiety'], 'not answered')}, "
+        f"energy {_or(day['energy'], 'not answered')}{sleep}"
+    )
+
+
+def _or(value, instead: str) -> str:
+    return instead if value is None else str(value)
+
+
+def _or_dash(value) -> str:
+    return _or(value, "–")
+
+
+def _decimal(value) -> str:
+    """As `|floatformat:"-1"|default:"–"` shows a value of the day-by-day table: a
+    scale's whole numbers, and sleep to one decimal place where it has one."""
+    if value is None:
+        return "–"
+    if isinstance(value, int) or (value >= 0 and value == round(value, 1)):
+        text = f"{value:.1f}"
+        return text.removesuffix(".0")
+    return floatformat(value, "-1") or "–"
+
+
+def _when_text(iso: str, format: str) -> str:
+    """A date, or a moment in the current time zone, stored as ISO text in a
+    snapshot, as the |isodate|date filters show it."""
+    if "T" not in iso:
+        return day_text(date.fromisoformat(iso), format)
+    moment = datetime.fromisoformat(iso)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return format_date(moment, format)
+
+
+def day_text(day: date, format: str) -> str:
+    """A day as the |date filter words it."""
+    return _formatted_day(day, format, translation.get_language())
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, format: str, language: str) -> str:
+    # A summary's days come back page after page: each is worded once per process.
+    return format_date(day, format)
 
 
 SCALE_NAMES = {"mood": "Mood", "anxiety": "Anxiety", "energy": "Energy", "sleep_hours": "Sleep (h)"}

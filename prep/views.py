@@ -2,10 +2,11 @@
 (reviewed by the patient, read by the therapist), goals, homework and the agenda.
 The rules live in summaries.py and plans.py; these views fetch, check and render."""
 
-from functools import wraps
+from functools import cache, wraps
 from urllib.parse import urlsplit
 
 from allauth.account.decorators import reauthentication_required
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -36,7 +37,7 @@ from feedback import records as feedback_records
 from journal import entries, measures, safety
 from journal.models import DailyEntry
 
-from . import caseload, linking, plans, privacy, review, summaries
+from . import caseload, dashboard, linking, plans, privacy, review, summaries
 from .forms import (
     AgendaItemForm,
     AgendaLineForm,
@@ -136,31 +137,48 @@ DASHBOARD_ROWS = 10
 @therapist_required
 def therapist_dashboard(request):
     """Today first, then what needs attention, then the rest of the week and each
-    patient's week at a glance; a fixed number of queries at any caseload."""
+    patient's week at a glance; a fixed number of queries at any caseload. The rows
+    are written out by prep/dashboard.py; only the columns they show are read."""
     therapist = request.user
-    patients = Paginator(caseload.patients(therapist), GLANCES_PER_PAGE).get_page(
-        request.GET.get("page")
+    patients = caseload.patients_page(therapist, request.GET.get("page"), GLANCES_PER_PAGE)
+    names = [f"patient__{column}" for column in caseload.PATIENT_COLUMNS]
+    safety_alerts = list(
+        safety.open_alerts_for(therapist).only(
+            "patient", "source", "created_at", "patient__phone", *names
+        )[: DASHBOARD_ROWS + 1]
     )
-    safety_alerts = list(safety.open_alerts_for(therapist)[: DASHBOARD_ROWS + 1])
-    alliance_alerts = list(alliance.open_alerts_for(therapist)[: DASHBOARD_ROWS + 1])
-    needs_attendance = list(booking.needing_attendance(therapist)[: DASHBOARD_ROWS + 1])
+    alliance_alerts = list(
+        alliance.open_alerts_for(therapist).only(
+            "reasons",
+            "feedback__session_at",
+            "feedback__patient",
+            *(f"feedback__{name}" for name in names),
+        )[: DASHBOARD_ROWS + 1]
+    )
+    needs_attendance = list(
+        booking.needing_attendance(therapist).only("patient", "starts_at", *names)[
+            : DASHBOARD_ROWS + 1
+        ]
+    )
     return render(
         request,
         "prep/therapist_dashboard.html",
         {
             "today": timezone.localdate(timezone=therapist.zone),
-            "week": caseload.week_of(therapist),
-            "safety_alerts": [
+            "week": dashboard.week_rows(caseload.week_of(therapist)),
+            "safety_alerts": dashboard.safety_rows(
                 (alert, safety.how_to_reach(alert.patient))
                 for alert in safety_alerts[:DASHBOARD_ROWS]
-            ],
+            ),
             "more_safety_alerts": len(safety_alerts) > DASHBOARD_ROWS,
-            "alliance_alerts": alliance_alerts[:DASHBOARD_ROWS],
+            "alliance_alerts": dashboard.alliance_rows(alliance_alerts[:DASHBOARD_ROWS]),
             "more_alliance_alerts": len(alliance_alerts) > DASHBOARD_ROWS,
-            "needs_attendance": needs_attendance[:DASHBOARD_ROWS],
+            "needs_attendance": dashboard.attendance_rows(needs_attendance[:DASHBOARD_ROWS]),
             "more_needing_attendance": len(needs_attendance) > DASHBOARD_ROWS,
-            "outcome_choices": Appointment.Outcome.choices,
-            "glances": caseload.glances(therapist, list(patients)),
+            "outcome_options": dashboard.outcome_options(),
+            "glances": dashboard.glance_rows(
+                caseload.glances(therapist, list(patients)), caseload.WEEK_DAYS
+            ),
             "patients": patients,
             "week_days": caseload.WEEK_DAYS,
             "pending_invitations": Invitation.objects.filter(
@@ -304,26 +322,32 @@ def summary_review(request, appointment_id: int):
     )
     # Numbers and times only: a shared version's snapshot is not opened to list it.
     draft, shared = summaries.draft_and_shared(appointment)
-    # Who opened it: the access log's rows about these versions.
+    # Who opened it: the access log's rows about these versions, as values (no model
+    # objects, nothing else of the viewer).
     version_of = {str(summary.pk): summary.version for summary in shared}
-    openings = list(
-        audit.for_patient(request.user).filter(
-            kind=audit.Kind.SUMMARY, object_id__in=list(version_of)
-        )[:50]
+    openings = (
+        audit.for_patient(request.user)
+        .filter(kind=audit.Kind.SUMMARY, object_id__in=list(version_of))
+        .values_list(*review.OPENING_FIELDS)[:50]
     )
-    for opening in openings:
-        opening.version = version_of[opening.object_id]
     context = {
         "appointment": appointment,
         "draft": draft,
-        "shared_versions": shared,
-        "openings": openings,
-        "agenda_form": AgendaLineForm(),
+        "shared_versions": review.version_rows(appointment, shared),
+        "openings": review.opening_lines(openings, appointment.therapist, version_of),
+        "agenda_form": _blank_agenda_form(),
         "share_automatically": appointment.patient_shares_automatically,
     }
     if draft:
         context.update(_review(draft, summaries.review_snapshot(appointment, draft)))
     return render(request, "prep/summary_review.html", context)
+
+
+@cache
+def _blank_agenda_form() -> str:
+    """The review page's add-to-agenda form as crispy draws it, empty: the same on
+    every page (a refused line is reported by a message), so drawn once a process."""
+    return as_crispy_form(AgendaLineForm())
 
 
 def _review(draft: PreSessionSummary, snapshot: dict) -> dict:

@@ -131,6 +131,37 @@ def test_each_row_says_whether_the_patient_confirmed(client, frozen, therapist, 
     assert "Not confirmed yet" in week
 
 
+def test_a_patients_name_is_escaped_wherever_the_dashboard_prints_it(
+    client, frozen, therapist, patient
+):
+    patient.first_name = '<script>alert("x")</script>'
+    patient.last_name = "O'Neil & Co"
+    patient.shares_overview = True
+    patient.save()
+    today = AppointmentFactory(
+        therapist=therapist,
+        patient=patient,
+        starts_at=at(0, 2),
+        kind=Appointment.Kind.VIDEO,
+        location="https://video.example/room?a=1&b=2",
+    )
+    shared_summary(today)
+    AppointmentFactory(therapist=therapist, patient=patient, starts_at=at(2))
+    page = dashboard(client, therapist)
+    name = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Neil &amp; Co"
+    assert "<script>alert" not in page and "O'Neil" not in page
+    today_rows, week_rows, patient_rows = (
+        page.split(f'id="{heading}-heading"')[1].split("</section>")[0]
+        for heading in ("today", "week", "patients")
+    )
+    assert f"{name}</a>" in today_rows and f"{name}</a>" in week_rows
+    assert f'Join video<span class="visually-hidden"> with {name}</span>' in today_rows
+    assert f"from {name}, 10 Mar</span>" in today_rows
+    assert 'href="https://video.example/room?a=1&amp;b=2"' in today_rows
+    detail = reverse("prep:patient_detail", args=[patient.pk])
+    assert f'<a class="glance-name" href="{detail}">{name}</a>' in patient_rows
+
+
 def test_the_week_stops_after_seven_days_and_links_to_every_session(
     client, frozen, therapist, patient
 ):
@@ -148,6 +179,24 @@ def test_the_week_stops_after_seven_days_and_links_to_every_session(
     assert "Thu 19 Mar" not in week
     assert "Thu 12 Mar" not in week  # cancelled
     assert reverse("prep:appointment_list") in week
+
+
+def test_a_day_fuller_than_the_query_reads_at_once_is_listed_whole(
+    client, frozen, therapist, patient
+):
+    """The week's query reads caseload.DAY_ROWS of today's sessions with the week's
+    rows; a fuller day is read again, not cut short."""
+    today = [at(0, 1) + timedelta(minutes=20 * n) for n in range(caseload.DAY_ROWS + 2)]
+    for starts_at in today:
+        AppointmentFactory(therapist=therapist, patient=patient, starts_at=starts_at)
+    for n in range(caseload.WEEK_ROWS + 2):
+        AppointmentFactory(therapist=therapist, patient=patient, starts_at=at(1 + n / 5, 1))
+    page = dashboard(client, therapist)
+    rows = page.split('id="today-heading"')[1].split("</section>")[0]
+    assert rows.count('class="list-group-item session-row"') == len(today)
+    week = page.split('id="week-heading"')[1].split("</section>")[0]
+    assert week.count('class="list-group-item session-row"') == caseload.WEEK_ROWS
+    assert "2 more sessions this week." in week
 
 
 # Safety alerts ---------------------------------------------------------------------
