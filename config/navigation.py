@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from django.conf import settings
+from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from accounts.models import User
@@ -153,8 +154,16 @@ class Navigation:
         match = getattr(self.request, "resolver_match", None)
         return match.view_name if match else ""
 
+    @cached_property
+    def _where(self) -> tuple[str, str]:
+        """What an address depends on besides its name (see _address)."""
+        return get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+
+    def _fixed(self, url_name: str) -> str:
+        return _address(url_name, *self._where)
+
     def _link(self, item: Item) -> Link:
-        href = _address(item.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+        href = self._fixed(item.url_name)
         if self._view_name == item.url_name and self.request.path == href:
             current = "page"
         elif self._view_name in item.section or self._view_name == item.url_name:
@@ -172,8 +181,38 @@ class Navigation:
         return [self._link(item) for item in self._menu[1]]
 
     @property
+    def primary_items(self) -> str:
+        return _items(tuple(self.primary))
+
+    @property
+    def more_items(self) -> str:
+        return _items(tuple(self.more))
+
+    @property
     def more_is_current(self) -> bool:
         return any(link.current for link in self.more)
+
+    # The header's own links and the app manifest, the same on every page: reversed
+    # once, as the menu's are, rather than by {% url %} on every page.
+    @property
+    def home(self) -> str:
+        return self._fixed("home")
+
+    @property
+    def help_now(self) -> str:
+        return self._fixed("journal:support")
+
+    @property
+    def sign_in(self) -> str:
+        return self._fixed("account_login")
+
+    @property
+    def sign_out(self) -> str:
+        return self._fixed("account_logout")
+
+    @property
+    def web_manifest(self) -> str:
+        return self._fixed("web_manifest")
 
 
 @lru_cache(maxsize=256)
@@ -181,3 +220,22 @@ def _address(url_name: str, script_prefix: str, urlconf: str) -> str:
     """A menu item's address, worked out once: it depends only on these three, and
     every page would otherwise reverse its ten-odd menu links again."""
     return reverse(url_name, urlconf=urlconf)
+
+
+def _items(links: tuple[Link, ...]) -> str:
+    """templates/partials/_nav_links.html for these links. A role's menu has only a
+    few states (which item, if any, is current), so each is drawn once per process
+    instead of twenty-odd template loops on every page; in development, every time,
+    so a changed template shows at once."""
+    if settings.DEBUG:
+        return _draw(links)
+    return _draw_once(links)
+
+
+def _draw(links: tuple[Link, ...]) -> str:
+    return get_template("partials/_nav_links.html").render({"links": links})
+
+
+@lru_cache(maxsize=256)
+def _draw_once(links: tuple[Link, ...]) -> str:
+    return _draw(links)

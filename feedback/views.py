@@ -238,9 +238,8 @@ def practice_home(request):
         "feedback/practice_home.html",
         {
             "therapists": practice.therapists_with_counts(),
-            "escalations": page,
+            "escalations": practice.shown(page),
             "page": page,
-            "questions": QUESTIONS,
         },
     )
 
